@@ -1,0 +1,88 @@
+"""One place that turns every error into the same JSON shape.
+
+    {"error": {"code": "not_found", "message": "...", "hint": "..."}}
+
+Validation errors never echo the submitted values: they may be someone's
+private message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from coach.errors import CoachError
+
+STATUS_BY_CODE: dict[str, int] = {
+    "invalid_input": 422,
+    "not_found": 404,
+    "config_error": 500,
+    "knowledge_error": 500,
+    "index_error": 503,
+    "storage_unavailable": 503,
+    "llm_error": 502,
+}
+
+_HTTP_CODE_NAMES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "rate_limited",
+}
+
+
+def error_body(code: str, message: str, hint: str | None = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if hint:
+        body["hint"] = hint
+    body.update(extra)
+    return {"error": body}
+
+
+async def _coach_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CoachError)
+    status = STATUS_BY_CODE.get(exc.code, 500)
+    return JSONResponse(error_body(exc.code, exc.message, exc.hint), status_code=status)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODE_NAMES.get(exc.status_code, "http_error")
+    message = exc.detail if isinstance(exc.detail, str) else "Request failed."
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = [
+        {"field": ".".join(str(part) for part in err.get("loc", ())), "problem": err.get("msg")}
+        for err in exc.errors()
+    ]
+    return JSONResponse(
+        error_body("invalid_input", "The request is not valid.", fields=fields), status_code=422
+    )
+
+
+async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:  # noqa: ARG001
+    # The traceback goes to the server log by Starlette; the body says nothing private.
+    return JSONResponse(
+        error_body("internal_error", "Something went wrong on our side. Nothing was lost."),
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(CoachError, _coach_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,1 @@
+"""Each module here defines ``SUITE``; the runner finds them all."""

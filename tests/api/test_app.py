@@ -1,0 +1,55 @@
+from fastapi import Request
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from coach.config import Settings
+
+
+def test_healthz_reports_offline(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["engine"] == "offline"
+
+
+def test_healthz_reports_llm(monkeypatch) -> None:
+    monkeypatch.setenv("COACH_LLM_MODEL", "qwen2.5")
+    client = TestClient(create_app(Settings()))
+    assert client.get("/healthz").json()["engine"] == "llm:qwen2.5"
+
+
+def test_unknown_route_is_json_404(client: TestClient) -> None:
+    response = client.get("/no/such/thing")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_openapi_docs_on(client: TestClient) -> None:
+    assert client.get("/openapi.json").status_code == 200
+    assert client.get("/docs").status_code == 200
+
+
+def test_body_over_limit_is_413_json(monkeypatch) -> None:
+    monkeypatch.setenv("COACH_MAX_REQUEST_BYTES", "1000")
+    client = TestClient(create_app(Settings()))
+    response = client.post("/healthz", content=b"x" * 5000)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_streamed_body_over_limit_is_413(monkeypatch) -> None:
+    monkeypatch.setenv("COACH_MAX_REQUEST_BYTES", "1000")
+    app = create_app(Settings())
+
+    @app.post("/echo-length")
+    async def echo_length(request: Request) -> dict[str, int]:
+        return {"length": len(await request.body())}
+
+    client = TestClient(app)
+    assert client.post("/echo-length", content=b"z" * 900).json() == {"length": 900}
+
+    def chunks():
+        for _ in range(10):
+            yield b"y" * 500
+
+    response = client.post("/echo-length", content=chunks())
+    assert response.status_code == 413

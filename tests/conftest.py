@@ -1,0 +1,25 @@
+"""Every test gets its own data directory and a clean ``COACH_*`` environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from coach.config import get_settings
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    for name in list(os.environ):
+        if name.startswith("COACH_") or name == "OPENAI_API_KEY":
+            monkeypatch.delenv(name, raising=False)
+    data_dir = tmp_path / "coach-data"
+    monkeypatch.setenv("COACH_DATA_DIR", str(data_dir))
+    # A .env in the working directory must not leak into tests.
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield data_dir
+    get_settings.cache_clear()
