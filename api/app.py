@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import pkgutil
+from importlib import import_module
 
+from fastapi import APIRouter, FastAPI
+
+from api import routes
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimitMiddleware
-from api.routes import health
 from coach.__about__ import __version__
 from coach.config import Settings, get_settings
 
@@ -23,5 +26,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
-    app.include_router(health.router)
+    for router in _routers():
+        app.include_router(router)
     return app
+
+
+def _routers() -> list[APIRouter]:
+    """Every module in ``api/routes`` that defines ``router``, in name order."""
+    found = []
+    for module in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
+        router = getattr(import_module(f"{routes.__name__}.{module.name}"), "router", None)
+        if isinstance(router, APIRouter):
+            found.append(router)
+    return found

@@ -1,1 +1,1 @@
-"""One router module per job."""
+"""One router module per job; each defines ``router`` and ``api.app`` includes them all."""
