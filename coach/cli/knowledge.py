@@ -1,0 +1,44 @@
+"""`coach ingest`: validate the guidance and build the retrieval index."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from coach.cli._app import app, console, console_err
+
+
+@app.command("ingest")
+def ingest_command(
+    check: Annotated[
+        bool, typer.Option("--check", help="Only validate the guidance files; build nothing.")
+    ] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the index and rebuild.")] = False,
+) -> None:
+    """Validate knowledge/ and (re)build the search index incrementally."""
+    from coach import knowledge
+    from coach.config import get_settings
+
+    settings = get_settings()
+    base, problems = knowledge.validate(settings.knowledge_dir)
+    if problems:
+        for problem in problems:
+            console_err.print(f"[red]✗[/] {problem}")
+        console_err.print(f"[bold red]{len(problems)} problem(s)[/] in {settings.knowledge_dir}")
+        raise typer.Exit(65)
+    passages = base.passages()
+    console.print(
+        f"[green]✓[/] {len(base.documents)} guidance files valid "
+        f"({len(base.exercises())} exercises, {len(passages)} passages)."
+    )
+    if check:
+        return
+
+    from coach.retrieval import get_index
+
+    report = get_index(settings).ingest(base, rebuild=rebuild)
+    console.print(
+        f"Index at {report.location}: {report.added} added, {report.updated} updated, "
+        f"{report.removed} removed, {report.unchanged} unchanged ({report.seconds:.1f} s)."
+    )
