@@ -1,0 +1,105 @@
+"""Index building, incremental ingest, filters and the corrupt / mismatched index paths."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coach import knowledge
+from coach.config import Settings
+from coach.retrieval import KnowledgeIndex
+from tests.coach.test_knowledge import EXERCISE, GUIDE, write
+from tests.fakes import HashingEmbedder
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "kb"
+    write(root, "ex.md", EXERCISE)
+    write(root, "guide.md", GUIDE)
+    write(
+        root,
+        "trust.md",
+        GUIDE.replace("stage-sample", "technique-trust")
+        .replace("kind: guidance", "kind: technique")
+        .replace("One.", "Answer questions about the affair honestly and keep small promises."),
+    )
+    return root
+
+
+@pytest.fixture
+def settings(tmp_path: Path, kb_dir: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", knowledge_dir=kb_dir)
+
+
+def test_ingest_is_incremental(settings: Settings, kb_dir: Path) -> None:
+    embedder = HashingEmbedder()
+    index = KnowledgeIndex(settings, embedder)
+    first = index.ingest(knowledge.load(kb_dir))
+    assert first.added == 7
+    assert first.updated == first.removed == 0
+
+    again = KnowledgeIndex(settings, embedder).ingest(knowledge.load(kb_dir))
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 7)
+
+    write(kb_dir, "ex.md", EXERCISE.replace("Talk about one thing.", "Talk about two things."))
+    before = embedder.embedded
+    edited = KnowledgeIndex(settings, embedder).ingest(knowledge.load(kb_dir))
+    assert (edited.added, edited.updated, edited.unchanged) == (0, 1, 6)
+    assert embedder.embedded - before == 1  # only the edited passage was re-embedded
+
+    (kb_dir / "guide.md").unlink()
+    removed = KnowledgeIndex(settings, embedder).ingest(knowledge.load(kb_dir))
+    assert removed.removed == 3
+    assert KnowledgeIndex(settings, embedder).count() == 4
+
+
+def test_search_ranks_and_filters(settings: Settings) -> None:
+    index = KnowledgeIndex(settings, HashingEmbedder())
+    hits = index.search("how do we rebuild trust after the affair, keep promises", k=3)
+    assert hits[0].id == "technique-trust#first-part"
+    assert hits[0].sources[0].name == "The Gottman Institute"
+    assert 0 < hits[0].score <= 1
+    exercises = index.search("talk about one thing", kind="exercise", k=5)
+    assert {h.kind for h in exercises} == {"exercise"}
+    trust = index.search("anything at all", stage="trust", k=10)
+    assert trust
+    assert all("trust" in h.stages for h in trust)
+    assert index.search("   ") == []
+
+
+def test_index_is_built_on_first_use(settings: Settings) -> None:
+    assert not settings.index_dir.exists()
+    assert KnowledgeIndex(settings, HashingEmbedder()).search("promises")
+    assert settings.index_dir.exists()
+
+
+def test_other_embedding_model_triggers_rebuild(settings: Settings, kb_dir: Path) -> None:
+    KnowledgeIndex(settings, HashingEmbedder("model-a")).ingest(knowledge.load(kb_dir))
+    report = KnowledgeIndex(settings, HashingEmbedder("model-b")).ingest(knowledge.load(kb_dir))
+    assert report.rebuilt_because
+    assert "another embedding model" in report.rebuilt_because
+    assert report.added == 7
+
+
+def test_corrupt_index_is_rebuilt(settings: Settings, kb_dir: Path) -> None:
+    KnowledgeIndex(settings, HashingEmbedder()).ingest(knowledge.load(kb_dir))
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+    shutil.rmtree(settings.index_dir)
+    settings.index_dir.mkdir()
+    (settings.index_dir / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    report = KnowledgeIndex(settings, HashingEmbedder()).ingest(knowledge.load(kb_dir))
+    assert report.rebuilt_because
+    assert "could not be opened" in report.rebuilt_because
+    assert report.added == 7
+    assert KnowledgeIndex(settings, HashingEmbedder()).search("promises")
+
+
+def test_rebuild_flag(settings: Settings, kb_dir: Path) -> None:
+    index = KnowledgeIndex(settings, HashingEmbedder())
+    index.ingest(knowledge.load(kb_dir))
+    assert index.ingest(knowledge.load(kb_dir), rebuild=True).added == 7
