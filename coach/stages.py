@@ -1,0 +1,435 @@
+"""The stages of starting over, and a deterministic guess at which one a person is in.
+
+The stage model (``coach/data/stages.yaml``) and the cue lexicon
+(``coach/data/stage_cues.yaml``) are data; this module holds only the logic.
+
+How :func:`classify` decides, so the result can be explained to the person:
+
+1. Every cue is a whole-word regular expression with a weight for one stage (or, for
+   phrases about time, weights for several). All matches are collected and, where
+   they overlap, the longest wins, so "refuses to go to therapy" replaces "therapy".
+2. A cue marked ``negatable`` that has a negation word shortly before it in the same
+   clause ("we're not in therapy") counts as weak evidence *against* its stage.
+   Other cues keep their stage when negated, because "I can't trust him" is still
+   about trust.
+3. Repeating a cue adds less each time. Negative totals are clipped to zero.
+4. ``confidence = top / (sum of scores + prior)``. The prior stands for evidence we
+   have not seen: one strong cue gives about 0.5, a split between two stages stays
+   below 0.5, and text with no cues gives 0. Below ``clarify_below`` (0.4, set in the
+   cue file) the guess is flagged ``needs_clarification`` and comes with a question
+   that contrasts the two most likely stages.
+
+Nothing here logs or stores the text; matched phrases are returned to the caller only
+so the interface can show why it guessed what it did.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from coach.errors import InputError, KnowledgeError, NotFoundError
+from coach.paths import PACKAGE_DATA_DIR
+
+StageId = Literal["reflect", "support", "values", "patterns", "trust", "balance", "recommit"]
+STAGE_IDS: tuple[str, ...] = (
+    "reflect",
+    "support",
+    "values",
+    "patterns",
+    "trust",
+    "balance",
+    "recommit",
+)
+
+STAGES_FILE = PACKAGE_DATA_DIR / "stages.yaml"
+CUES_FILE = PACKAGE_DATA_DIR / "stage_cues.yaml"
+
+# Curly quotes become straight ones so cue patterns need one spelling. Each mapping is
+# one character to one character, which keeps match spans valid in the original text.
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+_WORD = re.compile(r"[\w']+")
+
+
+# --------------------------------------------------------------------------- the model
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Stage(_Frozen):
+    """One stage of starting over, as people and the interface see it."""
+
+    id: StageId
+    order: int = Field(ge=1, le=len(STAGE_IDS), description="Position in the usual sequence.")
+    name: str = Field(min_length=3)
+    description: str = Field(min_length=10, description="One line, in our own words.")
+    about: str = Field(min_length=10, description="What the stage is about.")
+    signs: tuple[str, ...] = Field(min_length=1, description="What people often say or feel.")
+    clarify: str = Field(min_length=3, description='Completes "Are you two ...?".')
+
+    @field_validator("description")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if "\n" in value.strip():
+            raise ValueError("description must be a single line")
+        return value.strip()
+
+
+class _Questions(_Frozen):
+    two: str
+    one: str
+    none: str
+
+    @field_validator("two")
+    @classmethod
+    def _two_slots(cls, value: str) -> str:
+        if "{first}" not in value or "{second}" not in value:
+            raise ValueError("needs {first} and {second}")
+        return value
+
+    @field_validator("one")
+    @classmethod
+    def _one_slot(cls, value: str) -> str:
+        if "{first}" not in value:
+            raise ValueError("needs {first}")
+        return value
+
+
+class _StageFile(_Frozen):
+    version: Literal[1]
+    stages: tuple[Stage, ...]
+    questions: _Questions
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise KnowledgeError(
+            f"Cannot read {path.name}: {exc}",
+            hint="Reinstall Coach or restore the file from the repository.",
+        ) from exc
+
+
+def _load_stage_file(path: Path = STAGES_FILE) -> _StageFile:
+    """Load and validate the stage model; every id must appear exactly once, in order."""
+    raw = _read_yaml(path)
+    if isinstance(raw, dict) and isinstance(raw.get("stages"), list):
+        for position, entry in enumerate(raw["stages"], start=1):
+            if isinstance(entry, dict):
+                entry.setdefault("order", position)
+    try:
+        parsed = _StageFile.model_validate(raw)
+    except ValidationError as exc:
+        raise KnowledgeError(
+            f"{path.name} does not match the stage schema: {exc.error_count()} problem(s)",
+            hint=str(exc),
+        ) from exc
+    ids = tuple(stage.id for stage in parsed.stages)
+    if ids != STAGE_IDS:
+        raise KnowledgeError(
+            f"{path.name} must list the stages {', '.join(STAGE_IDS)} once each, in that order",
+            hint=f"Found: {', '.join(ids)}",
+        )
+    return parsed
+
+
+_STAGE_FILE = _load_stage_file()
+
+#: The stage model, keyed by id, in the usual order. Read-only.
+STAGES: Mapping[str, Stage] = MappingProxyType({s.id: s for s in _STAGE_FILE.stages})
+
+
+def list_stages() -> list[Stage]:
+    """All stages in their usual order."""
+    return list(STAGES.values())
+
+
+def get_stage(stage_id: str) -> Stage:
+    """The stage with this id; :class:`NotFoundError` names the valid ids otherwise."""
+    stage = STAGES.get(stage_id.strip().lower()) if isinstance(stage_id, str) else None
+    if stage is None:
+        raise NotFoundError(
+            "Unknown stage id.", hint=f"Use one of: {', '.join(STAGE_IDS)} (see `coach stages`)."
+        )
+    return stage
+
+
+# --------------------------------------------------------------------------- results
+
+
+class StageScore(_Frozen):
+    """Evidence for a stage that did not win, so the interface can offer it too."""
+
+    stage: StageId
+    score: float = Field(ge=0, description="Summed cue weight (same scale as the winner's).")
+
+
+class CueMatch(_Frozen):
+    """One phrase in the text that moved the guess, with where it is."""
+
+    stage: StageId = Field(description="The stage this phrase counted towards most.")
+    text: str = Field(description="The matched phrase exactly as written.")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    weight: float = Field(description="What it added to `stage` (negative when negated).")
+    negated: bool = False
+    kind: Literal["stage", "time"] = "stage"
+
+
+class StageGuess(_Frozen):
+    """The classifier's answer: one stage, how sure, the alternatives and the reasons."""
+
+    stage: StageId
+    confidence: float = Field(ge=0, le=1)
+    score: float = Field(ge=0, description="Summed cue weight for `stage`.")
+    runners_up: list[StageScore] = Field(default_factory=list)
+    cues: list[CueMatch] = Field(default_factory=list)
+    needs_clarification: bool
+    clarifying_question: str | None = None
+
+
+# --------------------------------------------------------------------------- the lexicon
+
+
+class _CueSpec(_Frozen):
+    pattern: str = Field(min_length=1)
+    weight: float = Field(gt=0, le=10)
+    negatable: bool = False
+
+
+class _TimeSpec(_Frozen):
+    pattern: str = Field(min_length=1)
+    weights: dict[StageId, float] = Field(min_length=1)
+
+
+class _Scoring(_Frozen):
+    prior: float = Field(gt=0)
+    clarify_below: float = Field(ge=0, le=1)
+    repeat_decay: float = Field(ge=0, le=1)
+    negated_factor: float = Field(ge=-1, le=1)
+    max_runners_up: int = Field(ge=0, le=len(STAGE_IDS) - 1)
+
+
+class _Negation(_Frozen):
+    window_words: int = Field(ge=1, le=10)
+    words: frozenset[str]
+    clause_break: str
+
+
+class _CueFile(_Frozen):
+    version: Literal[1]
+    scoring: _Scoring
+    negation: _Negation
+    stages: dict[StageId, list[_CueSpec]]
+    time: list[_TimeSpec] = Field(default_factory=list)
+
+
+class _Cue:
+    """A compiled cue. Plain class: built once, read many times."""
+
+    __slots__ = ("index", "kind", "negatable", "primary", "regex", "weights")
+
+    def __init__(
+        self, index: int, regex: re.Pattern[str], weights: dict[str, float], *, negatable: bool
+    ) -> None:
+        self.index = index
+        self.regex = regex
+        self.weights = weights
+        self.negatable = negatable
+        self.kind: Literal["stage", "time"] = "stage" if len(weights) == 1 else "time"
+        # The stage the cue mainly speaks for: the largest positive weight.
+        self.primary = max(weights, key=lambda s: (weights[s], -STAGE_IDS.index(s)))
+
+
+class _Lexicon:
+    def __init__(self, scoring: _Scoring, negation: _Negation, cues: list[_Cue]) -> None:
+        self.scoring = scoring
+        self.cues = cues
+        self.window = negation.window_words
+        self.negators = negation.words
+        self.clause_break = re.compile(negation.clause_break, re.IGNORECASE)
+
+
+def _compile(pattern: str, where: str) -> re.Pattern[str]:
+    # A space means "any whitespace" so line breaks and double spaces still match.
+    body = re.sub(r" +", r"\\s+", pattern.strip())
+    try:
+        regex = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+    except re.error as exc:
+        raise KnowledgeError(f"Bad cue pattern in {where}: {exc}", hint=pattern) from exc
+    if regex.fullmatch(""):
+        raise KnowledgeError(f"Cue pattern in {where} matches empty text", hint=pattern)
+    return regex
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    """Load, validate and compile the cue file once per process."""
+    raw = _read_yaml(CUES_FILE)
+    try:
+        parsed = _CueFile.model_validate(raw)
+    except ValidationError as exc:
+        raise KnowledgeError(
+            f"{CUES_FILE.name} does not match the cue schema: {exc.error_count()} problem(s)",
+            hint=str(exc),
+        ) from exc
+    missing = [s for s in STAGE_IDS if not parsed.stages.get(s)]
+    if missing:
+        raise KnowledgeError(f"{CUES_FILE.name} has no cues for: {', '.join(missing)}")
+    cues: list[_Cue] = []
+    for stage, specs in parsed.stages.items():
+        for n, spec in enumerate(specs):
+            regex = _compile(spec.pattern, f"{CUES_FILE.name} stages.{stage}[{n}]")
+            cues.append(_Cue(len(cues), regex, {stage: spec.weight}, negatable=spec.negatable))
+    for n, spec in enumerate(parsed.time):
+        if max(spec.weights.values()) <= 0:
+            raise KnowledgeError(f"{CUES_FILE.name} time[{n}] needs one positive weight")
+        regex = _compile(spec.pattern, f"{CUES_FILE.name} time[{n}]")
+        cues.append(_Cue(len(cues), regex, dict(spec.weights), negatable=False))
+    return _Lexicon(parsed.scoring, parsed.negation, cues)
+
+
+# --------------------------------------------------------------------------- classify
+
+
+def _is_negated(text: str, start: int, lexicon: _Lexicon) -> bool:
+    """Whether a negation word sits within a few words before ``start``, same clause."""
+    lookback = text[max(0, start - 80) : start]
+    clause_start = 0
+    for found in lexicon.clause_break.finditer(lookback):
+        clause_start = found.end()
+    words = _WORD.findall(lookback[clause_start:])[-lexicon.window :]
+    for word in words:
+        lowered = word.lower()
+        if lowered in lexicon.negators or lowered.endswith("n't"):
+            return True
+    return False
+
+
+def _select(text: str, lexicon: _Lexicon) -> list[tuple[int, int, _Cue]]:
+    """All cue matches, minus those that would count the same words twice.
+
+    A match is dropped when it lies inside a longer one ("therapy" inside "refuses to
+    go to therapy"), or when it partly overlaps a longer match for the same stage
+    ("decided to try" and "try again" are one sign). Partial overlaps across stages
+    are kept: in "ready to try again" both readiness and trying again are evidence.
+    """
+    found: list[tuple[int, int, _Cue]] = []
+    for cue in lexicon.cues:
+        for match in cue.regex.finditer(text):
+            if match.end() > match.start():
+                found.append((match.start(), match.end(), cue))
+    found.sort(key=lambda m: (m[0] - m[1], -max(m[2].weights.values()), m[0], m[2].index))
+    taken: list[tuple[int, int, _Cue]] = []
+    for start, end, cue in found:
+        if any(
+            (s <= start and end <= e) or (start < e and s < end and c.primary == cue.primary)
+            for s, e, c in taken
+        ):
+            continue
+        taken.append((start, end, cue))
+    taken.sort(key=lambda m: (m[0], m[2].index))
+    return taken
+
+
+def _question(ranked: list[tuple[str, float]]) -> str:
+    questions = _STAGE_FILE.questions
+    present = [stage for stage, score in ranked[:2] if score > 0]
+    if len(present) == 2:
+        first, second = sorted(present, key=STAGE_IDS.index)
+        return questions.two.format(first=STAGES[first].clarify, second=STAGES[second].clarify)
+    if present:
+        return questions.one.format(first=STAGES[present[0]].clarify)
+    return " ".join(questions.none.split())
+
+
+def classify(text: str) -> StageGuess:
+    """Guess which stage of starting over a description is about.
+
+    Raises :class:`InputError` for empty or whitespace-only text (there is nothing to
+    read, and silently guessing would mislead). Any other string returns a guess; with
+    no recognisable cues that guess is ``reflect`` with confidence 0, flagged for
+    clarification, because asking is better than pretending.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(
+            "Describe what is going on in your relationship; the text was empty.",
+            hint="A few sentences about where things stand are enough.",
+        )
+    lexicon = _lexicon()
+    scoring = lexicon.scoring
+    normalized = text.translate(_QUOTES)
+
+    scores = dict.fromkeys(STAGE_IDS, 0.0)
+    seen: dict[int, int] = {}
+    cues: list[CueMatch] = []
+    for start, end, cue in _select(normalized, lexicon):
+        repeat = seen.get(cue.index, 0)
+        seen[cue.index] = repeat + 1
+        negated = cue.negatable and _is_negated(normalized, start, lexicon)
+        factor = (scoring.negated_factor if negated else 1.0) * scoring.repeat_decay**repeat
+        for stage, weight in cue.weights.items():
+            scores[stage] += weight * factor
+        cues.append(
+            CueMatch(
+                stage=cue.primary,  # type: ignore[arg-type]
+                text=text[start:end],
+                start=start,
+                end=end,
+                weight=round(cue.weights[cue.primary] * factor, 3),
+                negated=negated,
+                kind=cue.kind,
+            )
+        )
+
+    clipped = {stage: max(0.0, score) for stage, score in scores.items()}
+    ranked = sorted(clipped.items(), key=lambda kv: (-kv[1], STAGE_IDS.index(kv[0])))
+    top_stage, top_score = ranked[0]
+    total = sum(clipped.values())
+    confidence = top_score / (total + scoring.prior) if top_score > 0 else 0.0
+    confidence = round(min(1.0, max(0.0, confidence)), 3)
+    needs_clarification = confidence < scoring.clarify_below
+    runners_up = [
+        StageScore(stage=stage, score=round(score, 3))  # type: ignore[arg-type]
+        for stage, score in ranked[1:]
+        if score > 0
+    ][: scoring.max_runners_up]
+    return StageGuess(
+        stage=top_stage,  # type: ignore[arg-type]
+        confidence=confidence,
+        score=round(top_score, 3),
+        runners_up=runners_up,
+        cues=cues,
+        needs_clarification=needs_clarification,
+        clarifying_question=_question(ranked) if needs_clarification else None,
+    )
+
+
+def clarify_threshold() -> float:
+    """The confidence below which a guess asks a question (from the cue file)."""
+    return _lexicon().scoring.clarify_below
+
+
+__all__ = [
+    "STAGES",
+    "STAGE_IDS",
+    "CueMatch",
+    "Stage",
+    "StageGuess",
+    "StageId",
+    "StageScore",
+    "clarify_threshold",
+    "classify",
+    "get_stage",
+    "list_stages",
+]

@@ -1,0 +1,91 @@
+"""Stage classification on descriptions written the way people write them.
+
+Metrics: overall accuracy, recall per stage, how often the classifier asks for
+clarification, accuracy on the guesses it did not flag, and a calibration check
+(mean confidence against accuracy, per confidence band) so "confidence" stays honest.
+The optional ``who`` / ``minutes`` fields on items are for the recommendation check
+and are ignored here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from evals.framework import EVALS_DIR, Failure, Suite, SuiteResult, ratio
+
+_BANDS: tuple[tuple[float, float], ...] = ((0.0, 0.4), (0.4, 0.55), (0.55, 0.7), (0.7, 1.01))
+
+
+def _run(items: list[dict[str, Any]]) -> SuiteResult:
+    from coach.stages import STAGE_IDS, classify
+
+    correct = 0
+    flagged = 0
+    correct_unflagged = 0
+    per_stage_total: Counter[str] = Counter()
+    per_stage_hit: Counter[str] = Counter()
+    confusion: Counter[str] = Counter()
+    band_stats = {band: [0, 0, 0.0] for band in _BANDS}  # items, correct, confidence sum
+    brier = 0.0
+    failures: list[Failure] = []
+
+    for item in items:
+        expected = item["stage"]
+        guess = classify(item["text"])
+        hit = guess.stage == expected
+        per_stage_total[expected] += 1
+        correct += hit
+        per_stage_hit[expected] += hit
+        flagged += guess.needs_clarification
+        if not guess.needs_clarification:
+            correct_unflagged += hit
+        brier += (guess.confidence - float(hit)) ** 2
+        for band, stats in band_stats.items():
+            if band[0] <= guess.confidence < band[1]:
+                stats[0] += 1
+                stats[1] += hit
+                stats[2] += guess.confidence
+        if not hit:
+            confusion[f"{expected}->{guess.stage}"] += 1
+            failures.append(
+                Failure(
+                    item_id=item["id"],
+                    expected=expected,
+                    got=guess.stage,
+                    note=f"confidence {guess.confidence:.2f}"
+                    + (" (flagged)" if guess.needs_clarification else ""),
+                )
+            )
+
+    total = len(items)
+    metrics = {
+        "accuracy": ratio(correct, total),
+        "clarification_rate": ratio(flagged, total),
+        "accuracy_unflagged": ratio(correct_unflagged, total - flagged),
+        "brier": brier / total if total else 0.0,
+    }
+    for stage in STAGE_IDS:
+        metrics[f"recall_{stage}"] = ratio(per_stage_hit[stage], per_stage_total[stage])
+    calibration = {
+        f"{low:.2f}-{min(high, 1.0):.2f}": {
+            "items": n,
+            "accuracy": round(ratio(hits, n), 3) if n else None,
+            "mean_confidence": round(conf / n, 3) if n else None,
+        }
+        for (low, high), (n, hits, conf) in band_stats.items()
+    }
+    return SuiteResult(
+        metrics=metrics,
+        items=total,
+        failures=failures,
+        info={"calibration": calibration, "confusions": dict(confusion.most_common())},
+    )
+
+
+SUITE = Suite(
+    name="stages",
+    description="Stage classifier: accuracy, per-stage recall, clarification rate, calibration.",
+    dataset=EVALS_DIR / "stages.jsonl",
+    run=_run,
+)
