@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -152,7 +152,11 @@ class KnowledgeBase:
     documents: dict[str, Document]
 
     def passages(self) -> list[Passage]:
-        return [passage for doc in self.documents.values() for passage in chunk(doc)]
+        return list(self.passage_map.values())
+
+    @cached_property
+    def passage_map(self) -> dict[str, Passage]:
+        return {p.id: p for doc in self.documents.values() for p in chunk(doc)}
 
     def by_kind(self, kind: str) -> list[Document]:
         return [doc for doc in self.documents.values() if doc.kind == kind]
