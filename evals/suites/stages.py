@@ -3,6 +3,11 @@
 Metrics: overall accuracy, recall per stage, how often the classifier asks for
 clarification, accuracy on the guesses it did not flag, and a calibration check
 (mean confidence against accuracy, per confidence band) so "confidence" stays honest.
+
+Items marked ``"split": "holdout"`` were written after the cue lexicon stopped being
+tuned; ``accuracy_holdout`` is the better estimate of accuracy on new text, and cues
+must never be changed to fix a held-out miss (move the item to dev first, and write
+new held-out items).
 The optional ``who`` / ``minutes`` fields on items are for the recommendation check
 and are ignored here.
 """
@@ -21,6 +26,10 @@ def _run(items: list[dict[str, Any]]) -> SuiteResult:
     from coach.stages import STAGE_IDS, classify
 
     correct = 0
+    split_total: Counter[str] = Counter()
+    split_hit: Counter[str] = Counter()
+    split_flagged: Counter[str] = Counter()
+    split_hit_unflagged: Counter[str] = Counter()
     flagged = 0
     correct_unflagged = 0
     per_stage_total: Counter[str] = Counter()
@@ -36,6 +45,11 @@ def _run(items: list[dict[str, Any]]) -> SuiteResult:
         hit = guess.stage == expected
         per_stage_total[expected] += 1
         correct += hit
+        split = item.get("split", "dev")
+        split_total[split] += 1
+        split_hit[split] += hit
+        split_flagged[split] += guess.needs_clarification
+        split_hit_unflagged[split] += hit and not guess.needs_clarification
         per_stage_hit[expected] += hit
         flagged += guess.needs_clarification
         if not guess.needs_clarification:
@@ -61,6 +75,12 @@ def _run(items: list[dict[str, Any]]) -> SuiteResult:
     total = len(items)
     metrics = {
         "accuracy": ratio(correct, total),
+        "accuracy_dev": ratio(split_hit["dev"], split_total["dev"]),
+        "accuracy_holdout": ratio(split_hit["holdout"], split_total["holdout"]),
+        "clarification_rate_holdout": ratio(split_flagged["holdout"], split_total["holdout"]),
+        "accuracy_holdout_unflagged": ratio(
+            split_hit_unflagged["holdout"], split_total["holdout"] - split_flagged["holdout"]
+        ),
         "clarification_rate": ratio(flagged, total),
         "accuracy_unflagged": ratio(correct_unflagged, total - flagged),
         "brier": brier / total if total else 0.0,
