@@ -240,13 +240,19 @@ class _Cue:
     __slots__ = ("index", "kind", "negatable", "primary", "regex", "weights")
 
     def __init__(
-        self, index: int, regex: re.Pattern[str], weights: dict[str, float], *, negatable: bool
+        self,
+        index: int,
+        regex: re.Pattern[str],
+        weights: dict[str, float],
+        *,
+        negatable: bool,
+        kind: Literal["stage", "time"],
     ) -> None:
         self.index = index
         self.regex = regex
         self.weights = weights
         self.negatable = negatable
-        self.kind: Literal["stage", "time"] = "stage" if len(weights) == 1 else "time"
+        self.kind = kind
         # The stage the cue mainly speaks for: the largest positive weight.
         self.primary = max(weights, key=lambda s: (weights[s], -STAGE_IDS.index(s)))
 
@@ -290,12 +296,14 @@ def _lexicon() -> _Lexicon:
     for stage, specs in parsed.stages.items():
         for n, spec in enumerate(specs):
             regex = _compile(spec.pattern, f"{CUES_FILE.name} stages.{stage}[{n}]")
-            cues.append(_Cue(len(cues), regex, {stage: spec.weight}, negatable=spec.negatable))
+            cues.append(
+                _Cue(len(cues), regex, {stage: spec.weight}, negatable=spec.negatable, kind="stage")
+            )
     for n, spec in enumerate(parsed.time):
         if max(spec.weights.values()) <= 0:
             raise KnowledgeError(f"{CUES_FILE.name} time[{n}] needs one positive weight")
         regex = _compile(spec.pattern, f"{CUES_FILE.name} time[{n}]")
-        cues.append(_Cue(len(cues), regex, dict(spec.weights), negatable=False))
+        cues.append(_Cue(len(cues), regex, dict(spec.weights), negatable=False, kind="time"))
     return _Lexicon(parsed.scoring, parsed.negation, cues)
 
 
