@@ -119,6 +119,19 @@ def test_negation_does_not_cross_a_clause() -> None:
     assert not any(c.negated for c in guess.cues)
 
 
+def test_negation_stops_at_a_subordinate_clause() -> None:
+    # The doubt is about whether, not a denial: readiness is still the topic.
+    guess = classify("I don't know if we're ready to get back together.")
+    assert guess.stage == "recommit"
+    assert not any(c.negated for c in guess.cues)
+
+
+def test_no_longer_negates_a_situation() -> None:
+    guess = classify("We are no longer separated.")
+    assert all(c.negated for c in guess.cues if c.stage == "reflect")
+    assert guess.needs_clarification
+
+
 def test_negating_a_topic_keeps_the_topic() -> None:
     # "can't trust" is still about trust, unlike "not in therapy".
     guess = classify("I can't trust him anymore and I don't believe a word he says.")
@@ -223,6 +236,29 @@ def test_cue_heavy_text_keeps_confidence_in_range(words: list[str]) -> None:
     assert 0.0 <= guess.confidence <= 1.0
     assert guess.score >= 0
     assert all(r.score > 0 for r in guess.runners_up)
+
+
+# --------------------------------------------------------------------------- eval data
+
+
+def test_eval_set_is_well_formed() -> None:
+    from collections import Counter
+
+    from evals.framework import EVALS_DIR, load_jsonl
+
+    items = load_jsonl(EVALS_DIR / "stages.jsonl")
+    assert len(items) >= 150
+    assert len({i["id"] for i in items}) == len(items)
+    assert len({i["text"] for i in items}) == len(items)
+    per_stage = Counter(i["stage"] for i in items if i.get("split", "dev") == "dev")
+    assert set(per_stage) == set(STAGE_IDS)
+    assert min(per_stage.values()) >= 15
+    allowed = {"id", "text", "stage", "who", "minutes", "split"}
+    for item in items:
+        assert set(item) <= allowed, item["id"]
+        assert item.get("who", "solo") in {"solo", "together"}
+        assert 1 <= item.get("minutes", 1) <= 240
+        assert item.get("split", "dev") in {"dev", "holdout"}
 
 
 # --------------------------------------------------------------------------- CLI
