@@ -13,11 +13,12 @@ How :func:`classify` decides, so the result can be explained to the person:
    Other cues keep their stage when negated, because "I can't trust him" is still
    about trust.
 3. Repeating a cue adds less each time. Negative totals are clipped to zero.
-4. ``confidence = top / (sum of scores + prior)``. The prior stands for evidence we
-   have not seen: one strong cue gives about 0.5, a split between two stages stays
-   below 0.5, and text with no cues gives 0. Below ``clarify_below`` (0.4, set in the
-   cue file) the guess is flagged ``needs_clarification`` and comes with a question
-   that contrasts the two most likely stages.
+4. ``confidence = top / (sum of scores + prior)``. The prior (2.0) stands for evidence
+   we have not seen: a single hint gives 0.33, one strong cue 0.6, an even split
+   between two strong cues 0.375, and text with no cues 0. Below ``clarify_below``
+   (0.45) the guess is flagged ``needs_clarification`` and comes with a question that
+   contrasts the two most likely stages. Both numbers live in the cue file, with the
+   reasoning; the eval suite reports calibration per confidence band.
 
 Nothing here logs or stores the text; matched phrases are returned to the caller only
 so the interface can show why it guessed what it did.
