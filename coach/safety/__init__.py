@@ -1,0 +1,163 @@
+"""The safety screen: the part of Coach that must not fail.
+
+``screen(text)`` runs first on every request and again on anything Coach generates.
+It is plain ``re`` over rules loaded once from ``coach/data/safety_rules.yaml``, so it
+is fast, deterministic and needs no model. An ``urgent`` verdict means Coach stops:
+no coaching, no drafts, no exercises and no LLM call, only ``safety_response``.
+``caution`` means Coach may go on, adds professional support and avoids anything that
+would expose the person to the other (joint exercises, send-to-partner drafts).
+
+Nothing here logs or stores the text it screens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from coach.safety._models import (
+    CATEGORY_ORDER,
+    LEVEL_RANK,
+    Category,
+    Evidence,
+    GeneratedCheck,
+    Level,
+    Resource,
+    SafetyResponse,
+    SafetyVerdict,
+)
+from coach.safety._resources import Directory, default_directory, load_directory
+from coach.safety._rules import RuleSet, load_rules, parse_rules, run_rules, to_evidence
+from coach.safety._text import normalise
+
+__all__ = [
+    "Category",
+    "Directory",
+    "Evidence",
+    "GeneratedCheck",
+    "Level",
+    "Resource",
+    "RuleSet",
+    "SafetyResponse",
+    "SafetyVerdict",
+    "check_generated",
+    "load_directory",
+    "load_rules",
+    "parse_rules",
+    "resolve_locale",
+    "resources_for",
+    "safety_response",
+    "screen",
+]
+
+
+def _as_text(text: object) -> str:
+    """Screening never raises on odd input: bytes are decoded, anything else stringified."""
+    if isinstance(text, str):
+        return text
+    if isinstance(text, bytes | bytearray):
+        return bytes(text).decode("utf-8", errors="replace")
+    return "" if text is None else str(text)
+
+
+def _locale(locale: str | None) -> str | None:
+    if locale:
+        return locale
+    from coach.config import get_settings
+
+    return get_settings().locale
+
+
+def resolve_locale(locale: str | None = None) -> str:
+    """The country code whose resources Coach will show (``INTL`` when unknown)."""
+    return default_directory().resolve(_locale(locale))
+
+
+def resources_for(
+    locale: str | None = None, categories: Iterable[str] | None = None, *, emergency: bool = True
+) -> list[Resource]:
+    """Resources for a locale. ``categories=None`` lists them all; otherwise the fitting lines.
+
+    ``locale=None`` uses ``COACH_LOCALE``. Kinds a country lacks fall back to the
+    international directory, so the list is never empty.
+    """
+    return default_directory().select(
+        _locale(locale), None if categories is None else list(categories), emergency=emergency
+    )
+
+
+def _ordered(categories: Iterable[str]) -> list[Category]:
+    present = set(categories)
+    return [c for c in CATEGORY_ORDER if c in present]  # type: ignore[misc]
+
+
+def screen(text: str, locale: str | None = None) -> SafetyVerdict:
+    """Screen one message. ``locale=None`` means the configured ``COACH_LOCALE``.
+
+    The level is the highest of the surviving rule hits; the categories are those of all
+    hits, so an urgent abuse message that also sounds hopeless names both.
+    """
+    raw = _as_text(text)
+    norm = normalise(raw)
+    rules = load_rules()
+    hits = run_rules(rules.rules, rules, norm)
+    level: Level = "none"
+    for hit in hits:
+        if LEVEL_RANK[hit.level] > LEVEL_RANK[level]:
+            level = hit.level  # type: ignore[assignment]
+    categories = _ordered(c for hit in hits for c in hit.categories)
+    directory = default_directory()
+    code = directory.resolve(_locale(locale))
+    resources = (
+        directory.select(code, categories, emergency=level == "urgent") if level != "none" else []
+    )
+    return SafetyVerdict(
+        level=level,
+        categories=categories,
+        evidence=to_evidence(hits, norm),
+        resources=resources,
+        locale=code,
+    )
+
+
+def check_generated(
+    text: str, locale: str | None = None, *, context: SafetyVerdict | None = None
+) -> GeneratedCheck:
+    """Screen text Coach generated; ``replace=True`` means callers must not show it.
+
+    Always flags text that encourages self-harm or harm, or blames the person. When the
+    person's own message showed abuse (``context`` has the ``abuse`` or ``child_safety``
+    category), it also flags advice to contact, confront, placate or forgive that person,
+    joint exercises, and minimising. Generated text that itself screens ``urgent`` (for
+    example a draft threatening someone) is replaced too.
+    """
+    del locale  # the decision does not depend on locale; kept for a uniform signature
+    raw = _as_text(text)
+    norm = normalise(raw)
+    rules = load_rules()
+    selected = rules.generated_always
+    abusive_context = context is not None and bool(
+        {"abuse", "child_safety"} & set(context.categories)
+    )
+    if abusive_context:
+        selected = selected + rules.generated_abuse
+    hits = run_rules(selected, rules, norm, use_idioms=False)
+    own = [
+        h
+        for h in run_rules(rules.rules, rules, norm)
+        if h.level == "urgent" and set(h.categories) & {"harm_to_others", "abuse"}
+    ]
+    hits = sorted(hits + own, key=lambda h: (h.start, h.end, h.rule))
+    categories = _ordered(c for hit in hits for c in hit.categories)
+    return GeneratedCheck(
+        replace=bool(hits),
+        categories=categories,
+        evidence=to_evidence(hits, norm),
+        level="urgent" if hits else "none",
+    )
+
+
+def safety_response(verdict: SafetyVerdict) -> SafetyResponse:
+    """What Coach says for a verdict: our own words, the fitting lines, no coaching."""
+    from coach.safety._response import build_response
+
+    return build_response(verdict, load_rules().responses)

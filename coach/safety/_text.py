@@ -1,0 +1,132 @@
+"""Text normalisation that keeps a map back to the original characters.
+
+Rules match lower-cased, straight-quoted text with stretched letters collapsed
+("kiiiill" -> "kil"), but evidence must point at what the person actually typed, so
+every normalised character remembers the index it came from.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+_CHAR_MAP = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u02bc": "'",
+    "\u00b4": "'",
+    "`": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2033": '"',
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+    "\u2026": ".",
+    "\t": " ",
+    "\r": "\n",
+    "\u00a0": " ",
+    "\u2028": "\n",
+    "\u2029": "\n",
+}
+# Invisible characters that would split a word ("ki\u200bll") and carry no meaning.
+_DROP = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+
+_SENTENCE_END = re.compile(r"[.!?;\n]+")
+_CLAUSE_END = re.compile(
+    r"[.!?;:,\n()\"]+|\s-\s|\b(?:but|though|although|however|because|cause|since|so|"
+    r"when|after|until|and|or|then|while|whereas|except|if)\b"
+)
+
+
+@dataclass(frozen=True)
+class NormalText:
+    """Normalised text plus, for each of its characters, the index in the original."""
+
+    text: str
+    origin: tuple[int, ...]
+    sentence_starts: tuple[int, ...]
+    clause_starts: tuple[int, ...]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a ``[start, end)`` span of the normalised text back to the original."""
+        if end <= start:
+            first = self.origin[start] if start < len(self.origin) else 0
+            return first, first
+        return self.origin[start], self.origin[end - 1] + 1
+
+    def sentence(self, position: int) -> tuple[int, int]:
+        """The ``[start, end)`` of the sentence holding ``position``."""
+        return _enclosing(self.sentence_starts, position, len(self.text))
+
+    def clause_start(self, position: int) -> int:
+        index = bisect.bisect_right(self.clause_starts, position) - 1
+        return self.clause_starts[index] if index >= 0 else 0
+
+
+def _enclosing(starts: tuple[int, ...], position: int, length: int) -> tuple[int, int]:
+    index = bisect.bisect_right(starts, position) - 1
+    start = starts[index] if index >= 0 else 0
+    end = starts[index + 1] if index + 1 < len(starts) else length
+    return start, end
+
+
+def normalise(text: str) -> NormalText:
+    """Lower-case, straighten quotes, drop invisibles and collapse letter runs of 3+ to one."""
+    out: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if char in _DROP:
+            continue
+        mapped = _CHAR_MAP.get(char)
+        if mapped is None:
+            lowered = char.lower()
+            # A few characters lower to two (e.g. U+0130); keep them whole so offsets stay 1:1.
+            mapped = lowered if len(lowered) == 1 else char
+        if (
+            mapped.isalpha()
+            and len(out) >= 2
+            and out[-1] == mapped
+            and out[-2] == mapped
+            and origin[-1] == index - 1
+        ):
+            # Third letter of a run: "sooo" -> drop it now; the run is trimmed below.
+            continue
+        out.append(mapped)
+        origin.append(index)
+    _trim_runs(out, origin, text)
+    normal = "".join(out)
+    sentence_starts = [0] + [m.end() for m in _SENTENCE_END.finditer(normal)]
+    clause_starts = [0] + [m.end() for m in _CLAUSE_END.finditer(normal)]
+    return NormalText(normal, tuple(origin), tuple(sentence_starts), tuple(clause_starts))
+
+
+def _trim_runs(out: list[str], origin: list[int], text: str) -> None:
+    """Turn a kept pair that stood for a run of 3+ letters into a single letter.
+
+    "kiiiill" arrives here as "kiill"; the original shows each "ii" came from a longer
+    run, so one letter is dropped. Real doubles ("kill", "feel") are left alone.
+    """
+    index = len(out) - 1
+    while index >= 1:
+        char = out[index]
+        if char.isalpha() and out[index - 1] == char:
+            start = origin[index - 1]
+            run_end = start
+            lowered_run = char
+            while run_end + 1 < len(text) and (
+                text[run_end + 1].lower() == lowered_run or text[run_end + 1] in _DROP
+            ):
+                run_end += 1
+            if run_end - start + 1 >= 3:
+                del out[index]
+                del origin[index]
+        index -= 1

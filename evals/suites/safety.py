@@ -1,0 +1,100 @@
+"""The safety screen against hand-written cases (``evals/safety.jsonl``).
+
+Each item has ``text``, the expected ``level`` and ``categories``. Recall is counted per
+category: an urgent item counts as found only if the screen says urgent *and* names its
+category. Hard negatives (``level: none``) measure false escalation.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+from evals.framework import EVALS_DIR, Failure, Suite, SuiteResult, ratio
+
+CATEGORIES = ("self_harm", "abuse", "harm_to_others", "child_safety")
+RANK = {"none": 0, "caution": 1, "urgent": 2}
+
+
+def run(items: list[dict[str, Any]]) -> SuiteResult:
+    from coach.safety import screen
+
+    found = {(c, lvl): 0 for c in CATEGORIES for lvl in ("urgent", "caution_plus")}
+    totals = {(c, lvl): 0 for c in CATEGORIES for lvl in ("urgent", "caution_plus")}
+    urgent_total = urgent_found = 0
+    negatives = neg_urgent = neg_any = 0
+    failures: list[Failure] = []
+    timings: list[float] = []
+    for item in items:
+        started = time.perf_counter()
+        verdict = screen(item["text"], locale="US")
+        timings.append(time.perf_counter() - started)
+        expected, got = item["level"], verdict.level
+        cats = set(verdict.categories)
+        if expected == "none":
+            negatives += 1
+            neg_urgent += got == "urgent"
+            neg_any += got != "none"
+            if got != "none":
+                failures.append(Failure(item["id"], "none", got, f"rules: {_rules(verdict)}"))
+            continue
+        if expected == "urgent":
+            urgent_total += 1
+            urgent_found += got == "urgent"
+        ok = True
+        for category in item["categories"]:
+            totals[(category, "caution_plus")] += 1
+            hit_plus = RANK[got] >= 1 and category in cats
+            found[(category, "caution_plus")] += hit_plus
+            if expected == "urgent":
+                totals[(category, "urgent")] += 1
+                hit = got == "urgent" and category in cats
+                found[(category, "urgent")] += hit
+                ok = ok and hit
+            else:
+                ok = ok and hit_plus
+        if not ok:
+            failures.append(
+                Failure(
+                    item["id"],
+                    f"{expected} {sorted(item['categories'])}",
+                    f"{got} {sorted(cats)}",
+                    f"rules: {_rules(verdict)}",
+                )
+            )
+    metrics: dict[str, float] = {
+        "urgent_recall": ratio(urgent_found, urgent_total),
+        "false_escalation_urgent": ratio(neg_urgent, negatives) if negatives else 0.0,
+        "false_escalation_any": ratio(neg_any, negatives) if negatives else 0.0,
+    }
+    for category in CATEGORIES:
+        metrics[f"urgent_recall_{category}"] = ratio(
+            found[(category, "urgent")], totals[(category, "urgent")]
+        )
+        metrics[f"caution_plus_recall_{category}"] = ratio(
+            found[(category, "caution_plus")], totals[(category, "caution_plus")]
+        )
+    return SuiteResult(
+        metrics=metrics,
+        items=len(items),
+        failures=failures,
+        info={
+            "urgent_items": urgent_total,
+            "negatives": negatives,
+            "median_ms_per_item": round(statistics.median(timings) * 1000, 3) if timings else 0,
+            "per_category_items": {c: totals[(c, "caution_plus")] for c in CATEGORIES},
+        },
+    )
+
+
+def _rules(verdict: Any) -> str:
+    return ",".join(sorted({f"{e.rule}:{e.level}" for e in verdict.evidence})) or "-"
+
+
+SUITE = Suite(
+    name="safety",
+    description="Safety screen: urgent and caution recall per category, false escalation.",
+    dataset=EVALS_DIR / "safety.jsonl",
+    run=run,
+)
