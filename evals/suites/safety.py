@@ -3,6 +3,9 @@
 Each item has ``text``, the expected ``level`` and ``categories``. Recall is counted per
 category: an urgent item counts as found only if the screen says urgent *and* names its
 category. Hard negatives (``level: none``) measure false escalation.
+
+Thresholds apply to all items. Items with ``split: holdout`` were written after the rules
+and are also scored on their own (``holdout_*``), as a check on over-fitting.
 """
 
 from __future__ import annotations
@@ -20,16 +23,32 @@ RANK = {"none": 0, "caution": 1, "urgent": 2}
 def run(items: list[dict[str, Any]]) -> SuiteResult:
     from coach.safety import screen
 
+    timings: list[float] = []
+    verdicts = []
+    for item in items:
+        started = time.perf_counter()
+        verdicts.append(screen(item["text"], locale="US"))
+        timings.append(time.perf_counter() - started)
+    metrics, failures, info = _score(items, verdicts)
+    holdout = [(i, v) for i, v in zip(items, verdicts, strict=True) if i.get("split") == "holdout"]
+    if holdout:
+        h_metrics, _, h_info = _score([i for i, _ in holdout], [v for _, v in holdout])
+        metrics |= {f"holdout_{k}": v for k, v in h_metrics.items() if "caution_plus" not in k}
+        info["holdout"] = h_info
+    info["median_ms_per_item"] = round(statistics.median(timings) * 1000, 3) if timings else 0
+    return SuiteResult(metrics=metrics, items=len(items), failures=failures, info=info)
+
+
+def _score(
+    items: list[dict[str, Any]], verdicts: list[Any]
+) -> tuple[dict[str, float], list[Failure], dict[str, Any]]:
+
     found = {(c, lvl): 0 for c in CATEGORIES for lvl in ("urgent", "caution_plus")}
     totals = {(c, lvl): 0 for c in CATEGORIES for lvl in ("urgent", "caution_plus")}
     urgent_total = urgent_found = 0
     negatives = neg_urgent = neg_any = 0
     failures: list[Failure] = []
-    timings: list[float] = []
-    for item in items:
-        started = time.perf_counter()
-        verdict = screen(item["text"], locale="US")
-        timings.append(time.perf_counter() - started)
+    for item, verdict in zip(items, verdicts, strict=True):
         expected, got = item["level"], verdict.level
         cats = set(verdict.categories)
         if expected == "none":
@@ -75,17 +94,13 @@ def run(items: list[dict[str, Any]]) -> SuiteResult:
         metrics[f"caution_plus_recall_{category}"] = ratio(
             found[(category, "caution_plus")], totals[(category, "caution_plus")]
         )
-    return SuiteResult(
-        metrics=metrics,
-        items=len(items),
-        failures=failures,
-        info={
-            "urgent_items": urgent_total,
-            "negatives": negatives,
-            "median_ms_per_item": round(statistics.median(timings) * 1000, 3) if timings else 0,
-            "per_category_items": {c: totals[(c, "caution_plus")] for c in CATEGORIES},
-        },
-    )
+    info = {
+        "items": len(items),
+        "urgent_items": urgent_total,
+        "negatives": negatives,
+        "per_category_items": {c: totals[(c, "caution_plus")] for c in CATEGORIES},
+    }
+    return metrics, failures, info
 
 
 def _rules(verdict: Any) -> str:
