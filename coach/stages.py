@@ -219,6 +219,7 @@ class _Scoring(_Frozen):
     repeat_decay: float = Field(ge=0, le=1)
     negated_factor: float = Field(ge=-1, le=1)
     max_runners_up: int = Field(ge=0, le=len(STAGE_IDS) - 1)
+    semantic_weight: float = Field(default=0.0, ge=0)
 
 
 class _Negation(_Frozen):
@@ -362,13 +363,17 @@ def _question(ranked: list[tuple[str, float]]) -> str:
     return " ".join(questions.none.split())
 
 
-def classify(text: str) -> StageGuess:
+def classify(text: str, *, semantic: bool = True) -> StageGuess:
     """Guess which stage of starting over a description is about.
 
     Raises :class:`InputError` for empty or whitespace-only text (there is nothing to
     read, and silently guessing would mislead). Any other string returns a guess; with
     no recognisable cues that guess is ``reflect`` with confidence 0, flagged for
     clarification, because asking is better than pretending.
+
+    With ``semantic`` (the default) the cue scores are joined by the closeness of the
+    text to each stage's own guidance (:mod:`coach.stage_semantics`), weighted by
+    ``semantic_weight`` from the cue file; ``semantic=False`` uses the cues alone.
     """
     if not isinstance(text, str) or not text.strip():
         raise InputError(
@@ -401,6 +406,11 @@ def classify(text: str) -> StageGuess:
             )
         )
 
+    if semantic and scoring.semantic_weight:
+        from coach.stage_semantics import semantic_scores
+
+        for stage, closeness in semantic_scores(text).items():
+            scores[stage] += scoring.semantic_weight * closeness
     clipped = {stage: max(0.0, score) for stage, score in scores.items()}
     ranked = sorted(clipped.items(), key=lambda kv: (-kv[1], STAGE_IDS.index(kv[0])))
     top_stage, top_score = ranked[0]
