@@ -210,6 +210,8 @@ class _RulesFile(BaseModel):
     macros: dict[str, str]
     contexts: dict[str, list[str]]
     markers: list[_MarkerSpec] = Field(min_length=1)
+    # Rewrite settings share this file; coach.reframe validates them.
+    rewrite: dict[str, object] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,7 @@ class Rules:
 
     markers: tuple[_Marker, ...]
     contexts: dict[str, tuple[re.Pattern[str], ...]]
+    rewrite: dict[str, object]
 
     @property
     def guidance_ids(self) -> set[str]:
@@ -296,7 +299,7 @@ def _load_rules_at(path: Path, feelings_path: Path) -> Rules:
             compile_one(p, f"marker {marker.id}[{i}]", flags) for i, p in enumerate(marker.patterns)
         )
         markers.append(_Marker(marker, compiled))
-    return Rules(tuple(markers), contexts)
+    return Rules(tuple(markers), contexts, dict(spec.rewrite))
 
 
 def _read_yaml(path: Path) -> object:

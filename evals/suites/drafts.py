@@ -1,0 +1,119 @@
+"""Drafts: does the analysis tell blame from its look-alikes, and do the rewrites work?
+
+Data: ``evals/drafts.jsonl``, messages people send partners, exes and co-parents,
+each labelled ``blame`` (will it land as an attack or a shut-down) and with the
+horsemen present (``kinds``). At least a third are clean or look-alikes
+(appreciation with "always", reflective listening, self-blame, quotations,
+logistics, real "I" statements). The set was written before the rules.
+
+Metrics:
+- ``blame_precision`` / ``blame_recall`` / ``blame_f1``: ``analyze(text).blame``.
+- ``recall_<kind>``: share of items labelled with a horseman where it was found.
+- Over every blaming item, the offline rewrites:
+  - ``rewrite_lint_clean``: share of items whose rewrites all pass ``lint``.
+  - ``rewrite_topic_kept``: share of items with topic words (content words of the
+    draft outside the blaming wording) whose every rewrite keeps at least one.
+  - ``rewrite_length_ok``: share of items whose rewrites are all at most three
+    times the draft's length.
+  - ``rewrite_two_or_more``: share of items that get at least two rewrites.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coach.analysis import KINDS, analyze
+from coach.reframe import MAX_LENGTH_RATIO, content_words, rewrite
+from evals.framework import EVALS_DIR, Failure, Suite, SuiteResult, ratio
+
+
+def _topic_words(text: str, spans: list[tuple[int, int]]) -> set[str]:
+    """Content words of the draft outside the spans the analysis flagged."""
+    chars = list(text)
+    for start, end in spans:
+        for index in range(start, end):
+            chars[index] = " "
+    return content_words("".join(chars))
+
+
+def run(items: list[dict[str, Any]]) -> SuiteResult:
+    failures: list[Failure] = []
+    tp = fp = fn = 0
+    kind_total = dict.fromkeys(KINDS, 0)
+    kind_found = dict.fromkeys(KINDS, 0)
+    blaming = lint_clean = length_ok = two_or_more = 0
+    topic_items = topic_kept = 0
+    rewrites_total = rewrites_topic = 0
+
+    for item in items:
+        analysis = analyze(item["text"])
+        expected = bool(item["blame"])
+        if analysis.blame and expected:
+            tp += 1
+        elif analysis.blame:
+            fp += 1
+            failures.append(Failure(item["id"], False, True, f"markers={analysis.markers}"))
+        elif expected:
+            fn += 1
+            failures.append(Failure(item["id"], True, False, f"kinds={item['kinds']}"))
+        for kind in item["kinds"]:
+            kind_total[kind] += 1
+            if kind in analysis.kinds:
+                kind_found[kind] += 1
+            elif analysis.blame:
+                failures.append(Failure(item["id"], kind, analysis.kinds, "kind missed"))
+
+        if not expected:
+            continue
+        blaming += 1
+        versions = rewrite(item["text"], analysis)
+        texts = [version.text for version in versions]
+        if versions and all(version.lint.ok for version in versions):
+            lint_clean += 1
+        else:
+            failures.append(Failure(item["id"], "lint clean", len(versions), "rewrite lint"))
+        budget = len(item["text"].strip()) * MAX_LENGTH_RATIO
+        if all(len(t) <= budget for t in texts):
+            length_ok += 1
+        else:
+            failures.append(Failure(item["id"], f"<= {budget:.0f} chars", max(map(len, texts))))
+        if len(versions) >= 2:
+            two_or_more += 1
+        topic = _topic_words(item["text"], [(f.start, f.end) for f in analysis.findings])
+        if topic:
+            topic_items += 1
+            kept = [bool(content_words(t) & topic) for t in texts]
+            rewrites_total += len(kept)
+            rewrites_topic += sum(kept)
+            if kept and all(kept):
+                topic_kept += 1
+
+    precision = ratio(tp, tp + fp)
+    recall = ratio(tp, tp + fn)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    metrics = {
+        "blame_precision": precision,
+        "blame_recall": recall,
+        "blame_f1": f1,
+        **{f"recall_{kind}": ratio(kind_found[kind], kind_total[kind]) for kind in KINDS},
+        "rewrite_lint_clean": ratio(lint_clean, blaming),
+        "rewrite_topic_kept": ratio(topic_kept, topic_items),
+        "rewrite_length_ok": ratio(length_ok, blaming),
+        "rewrite_two_or_more": ratio(two_or_more, blaming),
+    }
+    info = {
+        "blaming_items": blaming,
+        "clean_items": len(items) - blaming,
+        "items_with_topic_words": topic_items,
+        "rewrites_keeping_topic": f"{rewrites_topic}/{rewrites_total}",
+        "kind_counts": kind_total,
+    }
+    return SuiteResult(metrics=metrics, items=len(items), failures=failures, info=info)
+
+
+SUITE = Suite(
+    name="drafts",
+    description="Blame vs look-alikes in drafts; offline I-statement rewrites lint, topic, length",
+    dataset=EVALS_DIR / "drafts.jsonl",
+    run=run,
+)
