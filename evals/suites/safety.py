@@ -4,8 +4,9 @@ Each item has ``text``, the expected ``level`` and ``categories``. Recall is cou
 category: an urgent item counts as found only if the screen says urgent *and* names its
 category. Hard negatives (``level: none``) measure false escalation.
 
-Thresholds apply to all items. Items with ``split: holdout`` were written after the rules
-and are also scored on their own (``holdout_*``), as a check on over-fitting.
+Thresholds apply to all items. Items with a ``split`` (``holdout``, ``holdout2``) were
+written after the rules existed and are also scored on their own (``<split>_*``) as a
+check on over-fitting; each was scored once before any rule change it prompted.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ def run(items: list[dict[str, Any]]) -> SuiteResult:
         verdicts.append(screen(item["text"], locale="US"))
         timings.append(time.perf_counter() - started)
     metrics, failures, info = _score(items, verdicts)
-    holdout = [(i, v) for i, v in zip(items, verdicts, strict=True) if i.get("split") == "holdout"]
-    if holdout:
-        h_metrics, _, h_info = _score([i for i, _ in holdout], [v for _, v in holdout])
-        metrics |= {f"holdout_{k}": v for k, v in h_metrics.items() if "caution_plus" not in k}
-        info["holdout"] = h_info
+    for split in sorted({i["split"] for i in items if i.get("split")}):
+        chosen = [(i, v) for i, v in zip(items, verdicts, strict=True) if i.get("split") == split]
+        s_metrics, _, s_info = _score([i for i, _ in chosen], [v for _, v in chosen])
+        metrics |= {f"{split}_{k}": v for k, v in s_metrics.items() if "caution_plus" not in k}
+        info[split] = s_info
     info["median_ms_per_item"] = round(statistics.median(timings) * 1000, 3) if timings else 0
     return SuiteResult(metrics=metrics, items=len(items), failures=failures, info=info)
 
