@@ -4,7 +4,12 @@ Data: ``evals/drafts.jsonl``, messages people send partners, exes and co-parents
 each labelled ``blame`` (will it land as an attack or a shut-down) and with the
 horsemen present (``kinds``). At least a third are clean or look-alikes
 (appreciation with "always", reflective listening, self-blame, quotations,
-logistics, real "I" statements). The set was written before the rules.
+logistics, real "I" statements). The first 360 items were written before the
+rules. The 60 items marked ``"split": "holdout"`` were written after the first
+rules, as a blind check: on first sight the rules scored blame F1 0.58 on them
+(precision 0.89, recall 0.43), far below the 0.99 on the items they were written
+against. The rules were then generalised with those misses in view, so the
+holdout is no longer blind; a fresh blind set is the honest next step.
 
 Metrics:
 - ``blame_precision`` / ``blame_recall`` / ``blame_f1``: ``analyze(text).blame``.
