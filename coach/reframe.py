@@ -643,6 +643,7 @@ def _candidates(
             out += [f"About {topic}: I'm {word}. Talk at 8?" for word in short_words]
         out.append(f"I'm {feeling}. {ask}")
         out += [f"I'm {word}. Talk tonight at 8?" for word in short_words]
+        out += [f"I'm {word}. Call me at 8?" for word in short_words]
     else:
         if topic:
             out.append(f"Feeling {feeling} about {topic}. {need.short}")
