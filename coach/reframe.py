@@ -56,6 +56,7 @@ MAX_LENGTH_RATIO = 3.0
 
 _WORD = re.compile(r"[A-Za-z0-9$][A-Za-z0-9$'’]*")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_BOUNDARY = re.compile(r"[.!?\n,;:]")
 _STRAIGHTEN = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 _G_START_UP = "technique-i-statements#gentle-start-up"
@@ -479,6 +480,8 @@ def _topic(
         while cursor < len(tokens) and len(words) < 4:
             token = tokens[cursor][0]
             lowered = token.lower()
+            if _BOUNDARY.search(text[tokens[cursor - 1][2] : tokens[cursor][1]]):
+                break
             if lowered in skip:
                 cursor += 1
                 continue
@@ -496,7 +499,11 @@ def _topic(
             cursor += 1
         if len(words) < 2 or words[-1] in not_topics:
             continue
-        if cursor + 1 < len(tokens) and tokens[cursor][0].lower() in prepositions:
+        if (
+            cursor + 1 < len(tokens)
+            and tokens[cursor][0].lower() in prepositions
+            and not _BOUNDARY.search(text[tokens[cursor - 1][2] : tokens[cursor + 1][1]])
+        ):
             follow = tokens[cursor + 1][0].lower()
             if follow not in stop and follow not in not_topics | {"me", "you", "us"}:
                 words += [tokens[cursor][0].lower(), follow]
@@ -632,6 +639,8 @@ def _candidates(
         out += [f"I feel {feeling}{about}. {ask}", f"I feel {feeling}{about}. {need.short}"]
         if topic:
             out += [f"I'm {word} about {topic}. Can we talk tonight?" for word in short_words]
+        elif when:
+            out += [f"{when}, I feel {word}. Can we talk tonight?" for word in short_words]
         out += [f"I feel {feeling}. {need.short}", f"I feel {feeling}. Can we talk tonight?"]
     elif style == "direct":
         if when:
@@ -641,13 +650,22 @@ def _candidates(
             out.append(f"About {topic}: I'm {feeling}. {ask}")
             out.append(f"About {topic}: I'm {feeling}. {need.short}")
             out += [f"About {topic}: I'm {word}. Talk at 8?" for word in short_words]
+        elif when:
+            out.append(f"{when}, I'm {feeling}. {ask}")
+            out += [f"{when}, I'm {word}. Talk at 8?" for word in short_words]
         out.append(f"I'm {feeling}. {ask}")
+        if reading.ask:
+            out.append(f"I'm {feeling}. Could you {reading.ask} this week?")
         out += [f"I'm {word}. Talk tonight at 8?" for word in short_words]
         out += [f"I'm {word}. Call me at 8?" for word in short_words]
     else:
         if topic:
             out.append(f"Feeling {feeling} about {topic}. {need.short}")
             out += [f"Re {topic}: I'm {word}. Talk at 8?" for word in short_words]
+        elif when:
+            out += [f"{when}, I felt {word}. Talk at 8?" for word in short_words]
+        if reading.ask:
+            out.append(f"Feeling {feeling}. Could you {reading.ask} this week?")
         out += [f"Feeling {feeling}. {need.short}", f"I'm {feeling}. Can we talk at 8?"]
         out += [f"I'm {word}. Talk at 8?" for word in short_words]
     return [_tidy(candidate) for candidate in out]
