@@ -468,6 +468,7 @@ def _topic(
     prepositions = set(settings.prepositions)
     skip = set(settings.drop_words)
     not_topics = set(settings.not_topics)
+    verbs = set(settings.action_verbs) | set(settings.past_to_base)
     stop = engine.stopwords
     tokens = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
     trigger_spans = [m.span() for p in engine.triggers.get(need, ()) for m in p.finditer(text)]
@@ -486,7 +487,7 @@ def _topic(
                 cursor += 1
                 continue
             bare = lowered.replace("'", "")
-            if bare in stop or lowered in prepositions:
+            if bare in stop or lowered in prepositions or lowered in verbs:
                 break
             following = tokens[cursor + 1][0].lower() if cursor + 1 < len(tokens) else ""
             if (
