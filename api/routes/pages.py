@@ -17,20 +17,19 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
-from api.deps import SettingsDep
+from api.deps import CoachDep, SettingsDep, UserDep
 from api.errors import STATUS_BY_CODE
-from coach.errors import CoachError
+from coach import practice
+from coach.errors import CoachError, InputError
+from coach.service import ExerciseRequest
 from coach.stages import list_stages
-
-if TYPE_CHECKING:
-    from coach.service import Coach, ExerciseRequest
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,6 +62,14 @@ KIND_NAMES = {
     "contempt": "Contempt",
     "defensiveness": "Defensiveness",
     "stonewalling": "Shutting down",
+}
+
+STATUS_NAMES = {"active": "in progress", "ended": "ended", "safety_stopped": "stopped for safety"}
+AREA_NAMES = {
+    "gentle_startup": "Gentle start",
+    "listening": "Listening",
+    "responsibility": "Taking responsibility",
+    "repair": "Repair",
 }
 
 STYLE_NAMES = {"gentle": "Gentle", "direct": "Direct", "short_text": "As a short text"}
@@ -110,6 +117,9 @@ def _render(
         "kind_labels": KIND_LABELS,
         "kind_names": KIND_NAMES,
         "style_names": STYLE_NAMES,
+        "status_names": STATUS_NAMES,
+        "area_names": AREA_NAMES,
+        "persona_names": {p["id"]: p["name"] for p in _personas()},
         "engine": settings.engine_mode,
         "locale_param": locale_param,
         "locale_query": f"?locale={locale_param}" if locale_param else "",
@@ -133,26 +143,6 @@ def _locale(request: Request, settings: SettingsDep) -> str:
 
 def _blank_to_none(value: str | None) -> str | None:
     return value if value and value.strip() else None
-
-
-def _get_coach(request: Request) -> Coach:
-    """One facade per app, built on first use (the service loads its parts lazily)."""
-    coach = getattr(request.app.state, "page_coach", None)
-    if coach is None:
-        from coach.service import Coach
-
-        coach = request.app.state.page_coach = Coach(request.app.state.settings)
-    return coach
-
-
-def _get_user() -> str:
-    from coach.store import LOCAL_USER
-
-    return LOCAL_USER
-
-
-CoachDep = Annotated[Any, Depends(_get_coach)]
-UserDep = Annotated[str, Depends(_get_user)]
 
 
 # ---------------------------------------------------------------------------- static
@@ -370,8 +360,6 @@ def exercises_submit(
 
 def _exercise_request(description: str, stage: str, who: str, minutes: str) -> ExerciseRequest:
     """Validate the form; a stage alone is enough (its own description stands in)."""
-    from coach.errors import InputError
-    from coach.service import ExerciseRequest
     from coach.stages import get_stage
 
     stage_id = _blank_to_none(stage)
@@ -424,6 +412,230 @@ def exercise_done(
     )
 
 
+# ---------------------------------------------------------------------------- job 3: practice
+
+
+def _personas() -> list[dict[str, str]]:
+    rules = practice.load_rules().personas
+    return [
+        {"id": key, "name": spec.name, "description": spec.description}
+        for key, spec in rules.personas.items()
+    ]
+
+
+def _practice_context(**extra: Any) -> dict[str, Any]:
+    return {
+        "personas": _personas(),
+        "form": {"scenario": "", "goal": "", "persona": "defensive"},
+        "start": None,
+        "sessions": [],
+    } | extra
+
+
+@router.get("/practice", response_class=HTMLResponse)
+def practice_page(request: Request, coach: CoachDep, user_id: UserDep) -> HTMLResponse:
+    sessions = practice.list_sessions(coach.store, coach.settings, user_id=user_id)
+    return _render(request, "practice.html", _practice_context(sessions=sessions))
+
+
+@router.post("/practice", response_model=None)
+def practice_start(
+    request: Request,
+    coach: CoachDep,
+    user_id: UserDep,
+    settings: SettingsDep,
+    scenario: Annotated[str, Form()] = "",
+    goal: Annotated[str, Form()] = "",
+    persona: Annotated[str, Form()] = "defensive",
+) -> Response:
+    """Open a session and go to it; a scenario that describes harm gets resources instead."""
+    form = {"scenario": scenario, "goal": goal, "persona": persona}
+    try:
+        start = practice.start_practice(
+            coach.store,
+            coach.settings,
+            scenario=scenario,
+            goal=goal,
+            persona=persona,
+            user_id=user_id,
+            locale=_locale(request, settings),
+        )
+    except CoachError as exc:
+        error, status = _error(exc)
+        return _render(
+            request,
+            "practice.html",
+            _practice_context(form=form, error=error),
+            status_code=status,
+        )
+    if start.status == "safety" or start.session is None:
+        return _render(request, "practice.html", _practice_context(start=start))
+    return RedirectResponse(f"/practice/{start.session.id}", status_code=303)
+
+
+def _session_page(
+    request: Request,
+    coach: Any,
+    user_id: str,
+    session_id: str,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    session = practice.get_session(
+        coach.store, coach.settings, session_id=session_id, user_id=user_id
+    )
+    context = {
+        "session": session,
+        "hint": None,
+        "text": "",
+        "safety_stop": None,
+        "caution": None,
+    } | extra
+    return _render(request, "practice_session.html", context, status_code=status_code)
+
+
+def _session_or_404(call: Any) -> Any:
+    """Run a session call; an unknown id (or another user's) is a plain 404."""
+    from coach.errors import NotFoundError
+
+    try:
+        return call()
+    except NotFoundError:
+        raise HTTPException(status_code=404, detail="No practice session with that id.") from None
+
+
+@router.get("/practice/{session_id}", response_class=HTMLResponse)
+def practice_session(
+    request: Request, session_id: str, coach: CoachDep, user_id: UserDep
+) -> HTMLResponse:
+    return _session_or_404(lambda: _session_page(request, coach, user_id, session_id))
+
+
+@router.post("/practice/{session_id}/turn", response_model=None)
+def practice_turn(
+    request: Request,
+    session_id: str,
+    coach: CoachDep,
+    user_id: UserDep,
+    settings: SettingsDep,
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    """Say one thing; the feedback and the partner's reply appear in the transcript."""
+
+    def run() -> Response:
+        try:
+            result = practice.take_turn(
+                coach.store,
+                coach.settings,
+                session_id=session_id,
+                text=text,
+                user_id=user_id,
+                locale=_locale(request, settings),
+            )
+        except InputError as exc:
+            error, status = _error(exc)
+            return _session_page(
+                request, coach, user_id, session_id, text=text, error=error, status_code=status
+            )
+        if result.status == "safety":
+            return _render(
+                request,
+                "practice_session.html",
+                {"session": None, "safety_stop": result.safety_response},
+            )
+        if result.safety_response is not None:
+            # A caution stays on screen: a redirect would lose it.
+            return _session_page(
+                request, coach, user_id, session_id, caution=result.safety_response
+            )
+        anchor = f"#turn-{result.turn.index}" if result.turn else ""
+        return RedirectResponse(f"/practice/{session_id}{anchor}", status_code=303)
+
+    return _session_or_404(run)
+
+
+@router.post("/practice/{session_id}/hint", response_class=HTMLResponse)
+def practice_hint(
+    request: Request,
+    session_id: str,
+    coach: CoachDep,
+    user_id: UserDep,
+    text: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """A suggested next move; what the person had typed stays in the box."""
+
+    def run() -> HTMLResponse:
+        try:
+            found = practice.hint(
+                coach.store, coach.settings, session_id=session_id, user_id=user_id
+            )
+        except InputError as exc:
+            error, status = _error(exc)
+            return _session_page(
+                request, coach, user_id, session_id, text=text, error=error, status_code=status
+            )
+        return _session_page(request, coach, user_id, session_id, hint=found, text=text)
+
+    return _session_or_404(run)
+
+
+@router.post("/practice/{session_id}/undo", response_model=None)
+def practice_undo(request: Request, session_id: str, coach: CoachDep, user_id: UserDep) -> Response:
+    def run() -> Response:
+        try:
+            practice.undo(coach.store, coach.settings, session_id=session_id, user_id=user_id)
+        except InputError as exc:
+            error, status = _error(exc)
+            return _session_page(
+                request, coach, user_id, session_id, error=error, status_code=status
+            )
+        return RedirectResponse(f"/practice/{session_id}", status_code=303)
+
+    return _session_or_404(run)
+
+
+@router.post("/practice/{session_id}/end", response_model=None)
+def practice_end(session_id: str, coach: CoachDep, user_id: UserDep) -> Response:
+    """Finish and score the session; the page then shows the summary."""
+    _session_or_404(
+        lambda: practice.end(coach.store, coach.settings, session_id=session_id, user_id=user_id)
+    )
+    return RedirectResponse(f"/practice/{session_id}#summary", status_code=303)
+
+
+@router.get("/practice/{session_id}/export")
+def practice_export(
+    session_id: str, coach: CoachDep, user_id: UserDep, fmt: str = "markdown"
+) -> Response:
+    """One session as a Markdown transcript (with feedback) or as JSON."""
+    fmt = "json" if fmt == "json" else "markdown"
+    body = _session_or_404(
+        lambda: practice.export_session(
+            coach.store, coach.settings, session_id=session_id, user_id=user_id, fmt=fmt
+        )
+    )
+    suffix, media = ("json", "application/json") if fmt == "json" else ("md", "text/markdown")
+    return Response(
+        body,
+        media_type=f"{media}; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="coach-practice-{session_id}.{suffix}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.post("/practice/{session_id}/delete", response_model=None)
+def practice_delete(session_id: str, coach: CoachDep, user_id: UserDep) -> Response:
+    _session_or_404(
+        lambda: practice.delete_session(
+            coach.store, coach.settings, session_id=session_id, user_id=user_id
+        )
+    )
+    return RedirectResponse("/practice", status_code=303)
+
+
 # ---------------------------------------------------------------------------- history
 
 
@@ -438,6 +650,7 @@ def history_page(
         {
             "exercises": coach.exercise_history(user_id=user_id),
             "drafts": coach.store.list_drafts(user_id=user_id),
+            "sessions": practice.list_sessions(coach.store, coach.settings, user_id=user_id),
             "titles": titles,
             "deleted": deleted == "1",
         },
@@ -448,6 +661,7 @@ def history_page(
 def history_export(coach: CoachDep, user_id: UserDep) -> Response:
     """Everything stored for this person, as a JSON download."""
     data = coach.store.export_user(user_id=user_id)
+    data |= practice.export_practice(coach.store, user_id=user_id)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return Response(
         json.dumps(data, indent=2, ensure_ascii=False),
@@ -479,6 +693,8 @@ def history_delete(
             {"error": {"message": "Nothing was deleted.", "hint": "Tick the box to confirm."}},
             status_code=422,
         )
+    # Practice rows first: they hang off the user row the second call removes.
+    practice.delete_practice(coach.store, user_id=user_id)
     coach.store.delete_user_data(user_id=user_id)
     # Post/redirect/get: reloading the result must not resubmit the deletion.
     return RedirectResponse("/history?deleted=1", status_code=303)
