@@ -1,0 +1,149 @@
+"""Job 1, streamed: rewrites as server-sent events while the model writes them.
+
+Events, in order:
+
+    safety   the input screened urgent: the safety result, and nothing else follows
+    token    {"text": "..."}  a provisional piece of model output
+    retract  {"reason": "..."} discard the tokens so far (a check failed, or the stream broke)
+    done     {"result": DraftResult, "engine", "fallback_reason", "accounting"}
+
+The input goes through the facade first (``coach.rewrite_draft``: input checks, the
+safety screen, analysis, offline rewrites), so an urgent message never reaches a
+model. With no model configured the offline result is sent as a single ``done``.
+Only ``done`` carries text that passed every check; its rewrites are screened once
+more here before it is sent.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from sse_starlette.sse import EventSourceResponse
+
+from api.deps import CoachDep
+from api.routes.drafts import DraftRequest
+from coach.errors import RetrievalIndexError
+from coach.service import Coach, DraftResult
+
+router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
+
+PASSAGES = 3
+# When the facade can call the model itself, ask it for the offline path only: the
+# model's turn happens here, streamed.
+_OFFLINE_ONLY: dict[str, Any] = (
+    {"use_llm": False} if "use_llm" in inspect.signature(Coach.rewrite_draft).parameters else {}
+)
+
+
+def get_chat_model(request: Request) -> Any | None:
+    """The app's chat model (built once), or None when no model is configured.
+
+    Tests put a fake on ``app.state.chat_model``.
+    """
+    settings = request.app.state.settings
+    if not settings.llm_enabled:
+        return None
+    model = getattr(request.app.state, "chat_model", None)
+    if model is None:
+        from coach.llm import build_chat_model
+
+        model = build_chat_model(settings)
+        request.app.state.chat_model = model
+    return model
+
+
+def _event(name: str, payload: dict[str, Any]) -> dict[str, str]:
+    return {"event": name, "data": json.dumps(payload, ensure_ascii=False)}
+
+
+def _done(
+    result: DraftResult,
+    *,
+    engine: str,
+    fallback_reason: str | None = None,
+    accounting: dict[str, Any] | None = None,
+) -> dict[str, str]:
+    return _event(
+        "done",
+        {
+            "result": result.model_dump(mode="json", exclude_none=True),
+            "engine": engine,
+            "fallback_reason": fallback_reason,
+            "accounting": accounting,
+        },
+    )
+
+
+async def _single(event: dict[str, str]) -> AsyncIterator[dict[str, str]]:
+    yield event
+
+
+@router.post("/rewrite/stream", response_class=EventSourceResponse)
+async def rewrite_draft_stream(
+    body: DraftRequest, coach: CoachDep, request: Request
+) -> EventSourceResponse:
+    """Rewrites as server-sent events: ``token``s, maybe ``retract``, then ``done``."""
+    result = await run_in_threadpool(
+        coach.rewrite_draft, body.text, locale=body.locale, **_OFFLINE_ONLY
+    )
+    if result.status == "safety":
+        return EventSourceResponse(
+            _single(_event("safety", result.model_dump(mode="json", exclude_none=True)))
+        )
+    model = get_chat_model(request)
+    if model is None:
+        return EventSourceResponse(_single(_done(result, engine=result.engine)))
+    passages = await run_in_threadpool(_passages, coach, body.text)
+    return EventSourceResponse(_stream(model, coach, result, body, passages))
+
+
+def _passages(coach: Coach, text: str) -> list[Any]:
+    try:
+        return coach.index.search(text, k=PASSAGES, kind="technique")
+    except RetrievalIndexError:
+        return []  # the model can still work from the analysis alone
+
+
+async def _stream(
+    model: Any, coach: Coach, result: DraftResult, body: DraftRequest, passages: list[Any]
+) -> AsyncIterator[dict[str, str]]:
+    from coach import safety
+    from coach.analysis import analyze
+    from coach.llm.tasks import RetractEvent, TokenEvent, stream_rewrite
+
+    offline = list(result.rewrites)
+    async for event in stream_rewrite(
+        model,
+        coach.settings,
+        body.text,
+        analyze(body.text),
+        passages,
+        offline,
+        locale=body.locale,
+        safety_context=result.safety,
+    ):
+        if isinstance(event, TokenEvent):
+            yield _event("token", {"text": event.text})
+        elif isinstance(event, RetractEvent):
+            yield _event("retract", {"reason": event.reason})
+        else:
+            answer = event.answer
+            rewrites, engine, reason = answer.value, answer.engine, answer.fallback_reason
+            # The last gate before text leaves the server.
+            if reason is None and any(
+                safety.check_generated(r.text, body.locale, context=result.safety).replace
+                for r in rewrites
+            ):
+                rewrites, engine, reason = offline, "offline-fallback", "unsafe"
+            final = result.model_copy(update={"rewrites": rewrites, "engine": engine})
+            yield _done(
+                final,
+                engine=engine,
+                fallback_reason=reason,
+                accounting=answer.accounting.model_dump(),
+            )

@@ -1,0 +1,188 @@
+"""Streaming rewrites: token events, retraction on failure, and the SSE route."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from langchain_core.language_models.fake_chat_models import (
+    FakeListChatModel,
+    GenericFakeChatModel,
+)
+
+from api.app import create_app
+from coach.analysis import analyze
+from coach.config import Settings
+from coach.llm import ResultEvent, RetractEvent, TokenEvent, stream_rewrite
+from coach.reframe import rewrite
+
+DRAFT = "You never help with the dishes, you're so lazy."
+GOOD = json.dumps(
+    {
+        "rewrites": [
+            {
+                "style": "gentle",
+                "text": "I feel tired when the dishes pile up. Could you help wash them tonight?",
+                "why": "Feeling and a request.",
+            },
+            {
+                "style": "direct",
+                "text": "I'm frustrated doing the dishes alone. Would you take them on weeknights?",
+                "why": "Clear and calm.",
+            },
+        ]
+    }
+)
+UNSAFE = json.dumps(
+    {"rewrites": [{"style": "gentle", "text": "Maybe you should just hurt yourself. Fine."}]}
+)
+
+
+def run(model: Any, **overrides: Any) -> list[Any]:
+    analysis = analyze(DRAFT)
+    kwargs = {
+        "text": DRAFT,
+        "analysis": analysis,
+        "passages": [],
+        "offline": rewrite(DRAFT, analysis),
+    } | overrides
+
+    async def collect() -> list[Any]:
+        return [e async for e in stream_rewrite(model, Settings(llm_model="f"), **kwargs)]
+
+    return asyncio.run(collect())
+
+
+def test_tokens_stream_then_one_checked_result() -> None:
+    events = run(GenericFakeChatModel(messages=iter([GOOD])))
+    tokens = [e for e in events if isinstance(e, TokenEvent)]
+    assert len(tokens) > 5
+    assert "".join(t.text for t in tokens) == GOOD
+    assert isinstance(events[-1], ResultEvent)
+    answer = events[-1].answer
+    assert answer.engine.startswith("llm:")
+    assert [r.style for r in answer.value] == ["gentle", "direct"]
+    assert not any(isinstance(e, RetractEvent) for e in events)
+
+
+def test_a_failed_first_stream_is_retracted_and_retried() -> None:
+    events = run(GenericFakeChatModel(messages=iter(["not json", GOOD])))
+    kinds = [type(e).__name__ for e in events]
+    retract = kinds.index("RetractEvent")
+    assert "TokenEvent" in kinds[:retract]
+    assert "TokenEvent" in kinds[retract:]
+    assert events[retract].reason == "malformed"
+    assert events[-1].answer.fallback_reason is None
+    assert events[-1].answer.accounting.attempts == 2
+
+
+def test_unsafe_text_is_cut_off_mid_stream() -> None:
+    events = run(GenericFakeChatModel(messages=iter([UNSAFE, UNSAFE])))
+    streamed = "".join(e.text for e in events if isinstance(e, TokenEvent))
+    # The sentence that the screen flags never reaches the client in full.
+    assert "hurt yourself." not in streamed
+    assert [e.reason for e in events if isinstance(e, RetractEvent)] == ["unsafe", "unsafe"]
+    answer = events[-1].answer
+    assert answer.engine == "offline-fallback"
+    assert answer.fallback_reason == "unsafe"
+
+
+def test_a_broken_stream_falls_back_without_raising() -> None:
+    model = FakeListChatModel(responses=[GOOD], error_on_chunk_number=10)
+    events = run(model)
+    assert isinstance(events[-2], RetractEvent)
+    assert events[-1].answer.engine == "offline-fallback"
+    assert events[-1].answer.fallback_reason == "unexpected"
+
+
+# ---------------------------------------------------------------------------- SSE route
+
+
+def parse_sse(body: str) -> list[tuple[str, Any]]:
+    events = []
+    for block in body.replace("\r\n", "\n").split("\n\n"):
+        name, data = "message", []
+        for line in block.splitlines():
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].lstrip())
+        if data:
+            events.append((name, json.loads("\n".join(data))))
+    return events
+
+
+@pytest.fixture
+def no_passages(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Retrieval has its own tests; these stay fast and model-free.
+    monkeypatch.setattr("api.routes.drafts_stream._passages", lambda coach, text: [])
+
+
+def client_for(settings: Settings, model: Any = None) -> TestClient:
+    app = create_app(settings)
+    if model is not None:
+        app.state.chat_model = model
+    return TestClient(app, raise_server_exceptions=False)
+
+
+URL = "/v1/drafts/rewrite/stream"
+
+
+def test_without_a_model_the_offline_result_is_one_done_event(no_passages: None) -> None:
+    client = client_for(Settings())
+    response = client.post(URL, json={"text": DRAFT})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = parse_sse(response.text)
+    assert [name for name, _ in events] == ["done"]
+    done = events[0][1]
+    assert done["engine"] == "offline"
+    assert 2 <= len(done["result"]["rewrites"]) <= 3
+
+
+def test_urgent_input_is_a_single_safety_event_and_never_reaches_the_model(
+    no_passages: None,
+) -> None:
+    model = GenericFakeChatModel(messages=iter([]))  # any call would raise StopIteration
+    client = client_for(Settings(llm_model="fake"), model)
+    response = client.post(URL, json={"text": "I want to kill myself tonight"})
+    events = parse_sse(response.text)
+    assert [name for name, _ in events] == ["safety"]
+    assert events[0][1]["status"] == "safety"
+    assert events[0][1]["safety_response"]["resources"]
+
+
+def test_with_a_model_tokens_stream_then_done(no_passages: None) -> None:
+    client = client_for(Settings(llm_model="fake"), GenericFakeChatModel(messages=iter([GOOD])))
+    events = parse_sse(client.post(URL, json={"text": DRAFT}).text)
+    names = [name for name, _ in events]
+    assert names[0] == "token"
+    assert names[-1] == "done"
+    assert "".join(data["text"] for name, data in events if name == "token") == GOOD
+    done = events[-1][1]
+    assert done["engine"].startswith("llm:")
+    assert done["fallback_reason"] is None
+    assert done["result"]["engine"] == done["engine"]
+    assert [r["style"] for r in done["result"]["rewrites"]] == ["gentle", "direct"]
+    assert done["accounting"]["attempts"] == 1
+
+
+def test_a_model_that_fails_ends_with_the_offline_rewrites(no_passages: None) -> None:
+    model = GenericFakeChatModel(messages=iter([UNSAFE, UNSAFE]))
+    events = parse_sse(
+        client_for(Settings(llm_model="fake"), model).post(URL, json={"text": DRAFT}).text
+    )
+    done = events[-1][1]
+    assert events[-1][0] == "done"
+    assert done["engine"] == "offline-fallback"
+    assert done["fallback_reason"] == "unsafe"
+    assert all("hurt yourself" not in r["text"] for r in done["result"]["rewrites"])
+
+
+def test_bad_input_is_a_plain_json_error_before_any_stream(no_passages: None) -> None:
+    response = client_for(Settings()).post(URL, json={"text": "   "})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_input"
