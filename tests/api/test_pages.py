@@ -87,8 +87,8 @@ def assert_page_is_clean(html: str) -> None:
     assert "may check this device" in html or "might check this device" in html
 
 
-@pytest.mark.parametrize("path", ["/", "/help", "/history/delete"])
-def test_static_pages_render_clean(client: TestClient, path: str) -> None:
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_renders_clean(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -143,3 +143,247 @@ def test_delete_needs_confirmation(client: TestClient) -> None:
     response = client.post("/history/delete", data={})
     assert response.status_code == 422
     assert "Nothing was deleted" in response.text
+
+
+# ---------------------------------------------------------------------------- drafts
+
+
+def test_draft_post_renders_highlights_rewrites_and_builder(client: TestClient) -> None:
+    response = client.post("/draft", data={"text": BLAMING})
+    assert response.status_code == 200
+    html = response.text
+    assert_page_is_clean(html)
+    marks = re.findall(r'<mark class="(\w+)" data-notes="([^"]+)">', html)
+    assert marks
+    assert {kind for kind, _ in marks} <= {"criticism", "contempt", "defensiveness", "stonewalling"}
+    # Every highlight points at an explanation that exists (the no-JS disclosure).
+    for _, notes in marks:
+        for note in notes.split():
+            assert f'id="{note}"' in html
+    assert html.count('class="rewrite-text"') >= 2
+    assert "data-copy-target" in html
+    assert 'id="observation"' in html
+    assert re.search(r'id="feeling"[^>]*value="[^"]+"', html), "builder pre-filled"
+
+
+def test_highlights_cover_the_text_exactly_once(client: TestClient) -> None:
+    html = client.post("/draft", data={"text": BLAMING}).text
+    body = html.split('class="draft-text">', 1)[1].split("</p>", 1)[0]
+    visible = re.sub(r'<a class="finding-ref"[^>]*>\d+</a>', "", body)
+    visible = re.sub(r"<[^>]+>", "", visible)
+    assert visible == BLAMING
+
+
+def test_urgent_draft_shows_only_resources(client: TestClient) -> None:
+    response = client.post("/draft", data={"text": URGENT})
+    assert response.status_code == 200
+    html = response.text
+    assert_page_is_clean(html)
+    assert 'id="safety"' in html
+    assert "988" in html
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    assert "<form" not in main
+    assert "<mark" not in main
+    assert "rewrite" not in main
+    assert "pills" not in main, "the urgent text is not echoed back"
+
+
+def test_empty_draft_is_a_clear_error_without_echo(client: TestClient) -> None:
+    response = client.post("/draft", data={"text": "   "})
+    assert response.status_code == 422
+    assert "The message is empty." in response.text
+    assert_page_is_clean(response.text)
+
+
+def test_i_statement_builder_composes_and_lints(client: TestClient) -> None:
+    parts = {
+        "observation": "plans changed at the last minute",
+        "feeling": "hurt",
+        "need": "to be able to count on our plans",
+        "request": "could you text me by 5pm when plans change?",
+    }
+    html = client.post("/draft/i-statement", data=parts).text
+    assert_page_is_clean(html)
+    statement = html.split('id="statement-text">', 1)[1].split("</p>", 1)[0]
+    assert "hurt" in statement
+    assert 'id="lint-ok"' in html or 'id="lint-problems"' in html
+    # The person's parts stay in the form to edit.
+    assert 'value="plans changed at the last minute"' in html
+
+
+def test_i_statement_flags_a_pseudo_feeling(client: TestClient) -> None:
+    parts = {
+        "observation": "you were late",
+        "feeling": "ignored",
+        "need": "reliability",
+        "request": "could you text me when you are running late?",
+    }
+    html = client.post("/draft/i-statement", data=parts).text
+    assert 'id="lint-problems"' in html
+
+
+def test_i_statement_with_urgent_words_shows_only_resources(client: TestClient) -> None:
+    parts = {"observation": URGENT, "feeling": "hopeless", "need": "help", "request": "none"}
+    html = client.post("/draft/i-statement", data=parts).text
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    assert 'id="safety"' in main
+    assert "statement-text" not in main
+    assert "<form" not in main
+
+
+# ---------------------------------------------------------------------------- exercises
+
+
+def test_exercise_by_stage_shows_steps_timer_and_done_form(client: TestClient) -> None:
+    html = client.post("/exercises", data={"stage": "trust", "who": "solo"}).text
+    assert_page_is_clean(html)
+    assert 'id="exercise-title"' in html
+    steps = html.split('<ol class="steps">', 1)[1].split("</ol>", 1)[0]
+    assert steps.count("<li>") >= 2
+    assert "data-timer" in html
+    assert re.search(r'data-seconds="\d+"', html)
+    assert 'action="/exercises/done"' in html
+
+
+def test_exercise_needs_a_description_or_a_stage(client: TestClient) -> None:
+    response = client.post("/exercises", data={})
+    assert response.status_code == 422
+    assert "pick a stage" in response.text
+
+
+def test_exercise_rejects_bad_minutes(client: TestClient) -> None:
+    response = client.post("/exercises", data={"stage": "trust", "minutes": "lots"})
+    assert response.status_code == 422
+    assert "whole number" in response.text
+
+
+def test_urgent_exercise_description_shows_only_resources(client: TestClient) -> None:
+    html = client.post("/exercises", data={"description": URGENT}).text
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    assert 'id="safety"' in main
+    assert "steps" not in main
+    assert "<form" not in main
+
+
+def test_mark_done_then_history_shows_it(client: TestClient) -> None:
+    html = client.post("/exercises", data={"stage": "reflect", "who": "solo"}).text
+    exercise_id = re.search(r'name="exercise_id" value="([^"]+)"', html).group(1)
+    done = client.post(
+        "/exercises/done", data={"exercise_id": exercise_id, "reflection": "Slower helped."}
+    )
+    assert done.status_code == 200
+    assert 'id="done-notice"' in done.text
+    history = client.get("/history").text
+    assert "Slower helped." in history
+    assert "done" in history
+
+
+def test_mark_done_unknown_exercise_is_404_page(client: TestClient) -> None:
+    response = client.post("/exercises/done", data={"exercise_id": "no-such-thing"})
+    assert response.status_code == 404
+    assert "text/html" in response.headers["content-type"]
+
+
+# ---------------------------------------------------------------------------- practice
+
+
+def _start_practice(client: TestClient) -> str:
+    response = client.post(
+        "/practice",
+        data={
+            "scenario": "We argue about chores and I want to raise it calmly.",
+            "goal": "Agree on a fair split",
+            "persona": "defensive",
+        },
+    )
+    assert response.status_code == 200
+    return str(response.url).rsplit("/", 1)[1]
+
+
+def test_practice_turns_feedback_hint_undo_end(client: TestClient) -> None:
+    session_id = _start_practice(client)
+    html = client.get(f"/practice/{session_id}").text
+    assert_page_is_clean(html)
+    assert "Practice partner (simulated)" in html
+
+    turn = client.post(
+        f"/practice/{session_id}/turn", data={"text": "You never do the dishes."}
+    ).text
+    assert 'id="turn-1"' in turn
+    assert "turn-feedback" in turn
+    assert turn.count("Practice partner (simulated)") >= 2
+
+    hint = client.post(f"/practice/{session_id}/hint", data={"text": "half-typed"}).text
+    assert 'id="hint"' in hint
+    assert "half-typed" in hint, "what the person typed stays in the box"
+
+    client.post(f"/practice/{session_id}/turn", data={"text": "I feel tired. Could we take turns?"})
+    undone = client.post(f"/practice/{session_id}/undo").text
+    assert 'id="turn-2"' not in undone
+    assert 'id="turn-1"' in undone
+
+    ended = client.post(f"/practice/{session_id}/end").text
+    assert 'id="summary"' in ended
+    assert "<meter" in ended
+    assert 'action="/practice/' + session_id + "/turn" not in ended
+
+
+def test_practice_empty_turn_is_an_error(client: TestClient) -> None:
+    session_id = _start_practice(client)
+    response = client.post(f"/practice/{session_id}/turn", data={"text": " "})
+    assert response.status_code == 422
+    assert 'role="alert"' in response.text
+
+
+def test_practice_unknown_session_is_404(client: TestClient) -> None:
+    assert client.get("/practice/does-not-exist").status_code == 404
+
+
+def test_practice_about_abuse_shows_only_resources(client: TestClient) -> None:
+    html = client.post(
+        "/practice",
+        data={
+            "scenario": "He hits me when he is angry and I want to talk to him about it.",
+            "goal": "make him stop",
+            "persona": "defensive",
+        },
+    ).text
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    assert 'id="safety"' in main
+    assert "<form" not in main
+
+
+def test_practice_export_and_delete(client: TestClient) -> None:
+    session_id = _start_practice(client)
+    markdown = client.get(f"/practice/{session_id}/export")
+    assert markdown.status_code == 200
+    assert "attachment" in markdown.headers["content-disposition"]
+    assert "simulated" in markdown.text
+    deleted = client.post(f"/practice/{session_id}/delete")
+    assert deleted.status_code == 200
+    assert client.get(f"/practice/{session_id}").status_code == 404
+
+
+# ---------------------------------------------------------------------------- history
+
+
+def test_history_export_is_a_json_download(client: TestClient) -> None:
+    client.post("/exercises", data={"stage": "trust"})
+    _start_practice(client)
+    response = client.get("/history/export")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"]
+    data = response.json()
+    assert data["exercises"]
+    assert data["practice_sessions"]
+
+
+def test_delete_everything_after_confirmation(client: TestClient) -> None:
+    client.post("/exercises", data={"stage": "trust"})
+    _start_practice(client)
+    response = client.post("/history/delete", data={"confirm": "delete-everything"})
+    assert response.status_code == 200
+    assert 'id="deleted-notice"' in response.text
+    assert 'id="exercise-entries"' not in response.text
+    assert 'id="session-entries"' not in response.text
+    assert client.get("/history/export").json()["exercises"] == []
