@@ -153,7 +153,9 @@ def classify_failure(exc: BaseException) -> FallbackReason:
         return "timeout"
     if isinstance(exc, ConnectionError):
         return "connection"
-    if isinstance(exc, json.JSONDecodeError | KeyError | IndexError | TypeError | ValueError):
+    if isinstance(
+        exc, json.JSONDecodeError | KeyError | IndexError | TypeError | ValueError | AttributeError
+    ):
         # A body that is not the chat-completions JSON the SDK expects.
         return "malformed"
     return "unexpected"
