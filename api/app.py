@@ -12,6 +12,7 @@ from api.errors import install_error_handlers
 from api.limits import BodySizeLimitMiddleware
 from coach.__about__ import __version__
 from coach.config import Settings, get_settings
+from coach.service import Coach
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
+    app.state.coach = Coach(settings)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     for router in _routers():

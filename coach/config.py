@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Field(default_factory=default_knowledge_dir)
     prompts_dir: Path = Field(default_factory=default_prompts_dir)
     locale: str = Field(default="US", description="Country code for crisis resources.")
+    search_index_dir: Path | None = Field(
+        default=None, description="Where the embedded search index lives (default: data_dir/index)."
+    )
 
     # Storage and retrieval engines. Empty means the embedded defaults.
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite if unset.")
@@ -89,7 +92,7 @@ class Settings(BaseSettings):
 
     @property
     def index_dir(self) -> Path:
-        return self.data_dir / "index"
+        return self.search_index_dir or self.data_dir / "index"
 
     @property
     def effective_database_url(self) -> str:

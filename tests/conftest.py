@@ -11,6 +11,25 @@ import pytest
 from coach.config import get_settings
 
 
+@pytest.fixture(scope="session")
+def shared_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("shared-index")
+
+
+@pytest.fixture
+def shared_index(
+    isolated_env: Path, shared_index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Use one search index for the whole run instead of building one per test.
+
+    For tests of the jobs, which only read the index; ingest tests build their own.
+    """
+    del isolated_env  # only for ordering: the environment is cleaned first
+    monkeypatch.setenv("COACH_SEARCH_INDEX_DIR", str(shared_index_dir))
+    get_settings.cache_clear()
+    return shared_index_dir
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for name in list(os.environ):

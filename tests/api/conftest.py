@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -8,7 +10,7 @@ from coach.config import Settings
 
 
 @pytest.fixture
-def settings() -> Settings:
+def settings(shared_index: Path) -> Settings:
     return Settings()
 
 

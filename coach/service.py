@@ -1,0 +1,314 @@
+"""One facade per job: the only thing the CLI and the API call.
+
+Every method follows the same one-way flow:
+
+    input checks -> safety.screen -> analysis / stages -> retrieval -> composition
+
+and an urgent safety verdict stops the flow right after the screen: the result
+then carries the safety response and nothing else (no coaching, no draft, no
+exercise, and no model call).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from coach import safety
+from coach.analysis import DraftAnalysis, analyze
+from coach.config import Settings
+from coach.exercises import Constraints, ExerciseCard, choose
+from coach.inputs import check_text
+from coach.knowledge import KnowledgeBase, Source, get_knowledge
+from coach.reframe import IStatementDraft, Rewrite, build_i_statement, rewrite
+from coach.retrieval import KnowledgeIndex, get_index
+from coach.safety import SafetyResponse, SafetyVerdict
+from coach.stages import StageGuess, classify, get_stage
+from coach.store import LOCAL_USER, ExerciseEntry, Store
+
+Status = Literal["ok", "safety"]
+
+DECISION_REMINDER = (
+    "These are suggestions. You know your relationship: you decide what, and whether, to send."
+)
+
+
+class Citation(BaseModel):
+    """A guidance passage a piece of advice rests on."""
+
+    passage_id: str
+    title: str
+    section: str | None = None
+    sources: list[Source]
+
+
+class Guarded(BaseModel):
+    """Fields every job result shares: the screen's verdict and, when urgent, the response."""
+
+    status: Status = "ok"
+    engine: str = "offline"
+    safety: SafetyVerdict
+    safety_response: SafetyResponse | None = None
+
+
+class CitedFinding(BaseModel):
+    kind: str
+    marker: str
+    start: int
+    end: int
+    text: str
+    explanation: str
+    suggestion: str
+    citation: Citation | None
+
+
+class DraftResult(Guarded):
+    """What Coach says about a draft message."""
+
+    text: str | None = None
+    blame: bool | None = None
+    heat: int | None = None
+    findings: list[CitedFinding] = Field(default_factory=list)
+    i_statement: IStatementDraft | None = None
+    rewrites: list[Rewrite] = Field(default_factory=list)
+    reminder: str | None = None
+
+
+class ExerciseRequest(BaseModel):
+    description: str
+    stage: str | None = None
+    who: Literal["solo", "together"] | None = None
+    minutes: int | None = Field(default=None, ge=1, le=600)
+
+
+class ExerciseResult(Guarded):
+    stage: str | None = None
+    stage_name: str | None = None
+    stage_source: Literal["explicit", "classified"] | None = None
+    stage_guess: StageGuess | None = None
+    clarifying_question: str | None = None
+    exercise: ExerciseCard | None = None
+    why: list[str] = Field(default_factory=list)
+    alternatives: list[ExerciseCard] = Field(default_factory=list)
+    relaxed: list[str] = Field(default_factory=list)
+    support_note: str | None = None
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Coach:
+    """Wires the domain pieces for one configuration. Cheap to build; parts load on use."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        index: KnowledgeIndex | None = None,
+    ) -> None:
+        self.settings = settings
+        if store is not None:
+            self.__dict__["store"] = store
+        if index is not None:
+            self.__dict__["index"] = index
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.settings.effective_database_url)
+
+    @cached_property
+    def index(self) -> KnowledgeIndex:
+        return get_index(self.settings)
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        return get_knowledge(self.settings.knowledge_dir)
+
+    # -- shared steps ---------------------------------------------------------------
+
+    def _screen(self, text: str, locale: str | None) -> tuple[SafetyVerdict, SafetyResponse | None]:
+        verdict = safety.screen(text, locale or self.settings.locale)
+        response = safety.safety_response(verdict) if verdict.level != "none" else None
+        return verdict, response
+
+    def cite(self, passage_id: str) -> Citation | None:
+        """The citation for ``doc-id`` or ``doc-id#section-slug``; None if it does not exist."""
+        doc = self.knowledge.get(passage_id)
+        if doc is None:
+            return None
+        section = None
+        if "#" in passage_id:
+            slug = passage_id.split("#", 1)[1]
+            passage = self.knowledge.passage_map.get(passage_id)
+            section = passage.section if passage else slug.replace("-", " ").capitalize()
+        return Citation(
+            passage_id=passage_id, title=doc.title, section=section, sources=doc.sources
+        )
+
+    # -- job 1: drafts ---------------------------------------------------------------
+
+    def analyze_draft(self, text: str, *, locale: str | None = None) -> DraftResult:
+        """Point at the words that will land badly, and why."""
+        check_text(text, max_chars=self.settings.max_text_chars)
+        verdict, response = self._screen(text, locale)
+        if verdict.level == "urgent":
+            return DraftResult(status="safety", safety=verdict, safety_response=response)
+        analysis = analyze(text)
+        return DraftResult(
+            safety=verdict,
+            safety_response=response,
+            text=text,
+            blame=analysis.blame,
+            heat=analysis.heat,
+            findings=self._cited(analysis),
+            reminder=DECISION_REMINDER,
+        )
+
+    def rewrite_draft(self, text: str, *, locale: str | None = None) -> DraftResult:
+        """The analysis plus an I-statement scaffold and two or three rewrites."""
+        result = self.analyze_draft(text, locale=locale)
+        if result.status == "safety":
+            return result
+        analysis = analyze(text)
+        result.i_statement = build_i_statement(text, analysis)
+        result.rewrites = rewrite(text, analysis)
+        return result
+
+    def _cited(self, analysis: DraftAnalysis) -> list[CitedFinding]:
+        return [
+            CitedFinding(
+                kind=f.kind,
+                marker=f.marker,
+                start=f.start,
+                end=f.end,
+                text=f.text,
+                explanation=f.explanation,
+                suggestion=f.suggestion,
+                citation=self.cite(f.guidance_id) if f.guidance_id else None,
+            )
+            for f in analysis.findings
+        ]
+
+    # -- job 2: exercises ------------------------------------------------------------
+
+    def recommend_exercise(
+        self, request: ExerciseRequest, *, user_id: str = LOCAL_USER, locale: str | None = None
+    ) -> ExerciseResult:
+        """One fitting exercise and two alternatives, different from what was given before."""
+        check_text(request.description, max_chars=self.settings.max_text_chars, what="description")
+        verdict, response = self._screen(request.description, locale)
+        if verdict.level == "urgent":
+            return ExerciseResult(status="safety", safety=verdict, safety_response=response)
+
+        guess = classify(request.description)
+        if request.stage:
+            stage_id, source = get_stage(request.stage).id, "explicit"
+        else:
+            stage_id, source = guess.stage, "classified"
+        stage = get_stage(stage_id)
+        constraints = Constraints(
+            who=request.who,
+            minutes=request.minutes,
+            exclude_partner_contact=verdict.level == "caution",
+        )
+        similarity = {
+            hit.doc_id: hit.score
+            for hit in self.index.search(request.description, k=60, kind="exercise")
+        }
+        recent = self.store.recent_exercise_ids(user_id=user_id)
+        choice = choose(
+            self.knowledge,
+            stage=stage_id,
+            constraints=constraints,
+            similarity=similarity,
+            recent=recent,
+        )
+        result = ExerciseResult(
+            safety=verdict,
+            safety_response=response,
+            stage=stage_id,
+            stage_name=stage.name,
+            stage_source=source,
+            stage_guess=guess,
+            clarifying_question=(
+                guess.clarifying_question
+                if source == "classified" and guess.needs_clarification
+                else None
+            ),
+        )
+        if verdict.level == "caution":
+            result.support_note = (
+                "Some of what you wrote suggests things may not feel safe or equal right now. "
+                "These suggestions are for you alone; nothing here asks you to confront your "
+                "partner. Talking with a counsellor or advocate can help."
+            )
+        if choice is None:
+            return result
+        self.store.record_recommendation(
+            user_id=user_id, exercise_id=choice.exercise.id, stage=stage_id
+        )
+        result.exercise = choice.exercise
+        result.alternatives = choice.alternatives
+        result.relaxed = choice.relaxed
+        result.why = self._why(choice.exercise, stage_id, guess, source, request)
+        result.citations = [
+            c
+            for c in (self.cite(choice.exercise.id), self.cite(f"stage-{stage_id}"))
+            if c is not None
+        ]
+        return result
+
+    def _why(
+        self,
+        card: ExerciseCard,
+        stage_id: str,
+        guess: StageGuess,
+        source: str,
+        request: ExerciseRequest,
+    ) -> list[str]:
+        stage = get_stage(stage_id)
+        reasons = []
+        if source == "explicit":
+            reasons.append(f"You asked for the '{stage.name}' stage: {stage.description}")
+        else:
+            cues = ", ".join(f'"{c.text}"' for c in guess.cues[:3])
+            said = f" (you mentioned {cues})" if cues else ""
+            reasons.append(f"What you wrote sounds like '{stage.name}'{said}: {stage.description}")
+        if stage_id in card.stages:
+            reasons.append(f"{card.title}: {card.summary}")
+        else:
+            reasons.append(
+                f"{card.title} comes from another stage because nothing tagged "
+                f"'{stage.name}' fit your other choices: {card.summary}"
+            )
+        together = "on your own" if card.who == "solo" else "together"
+        fit = [f"{card.duration_minutes} minutes", together]
+        if request.minutes and card.duration_minutes <= request.minutes:
+            fit[0] += f" (within your {request.minutes})"
+        reasons.append("It takes about " + " and is done ".join(fit) + ".")
+        return reasons
+
+    def mark_exercise_done(
+        self, exercise_id: str, *, reflection: str | None = None, user_id: str = LOCAL_USER
+    ) -> ExerciseEntry:
+        from coach.errors import NotFoundError
+
+        if self.knowledge.get(exercise_id) is None or "#" in exercise_id:
+            raise NotFoundError(f"There is no exercise called {exercise_id!r}.")
+        if reflection is not None:
+            if reflection.strip():
+                check_text(reflection, max_chars=self.settings.max_text_chars, what="reflection")
+            else:
+                reflection = None
+        return self.store.mark_exercise_done(
+            user_id=user_id, exercise_id=exercise_id, reflection=reflection
+        )
+
+    def exercise_history(self, *, user_id: str = LOCAL_USER) -> list[ExerciseEntry]:
+        return self.store.exercise_history(user_id=user_id)
+
+    def list_exercises(self, *, stage: str | None = None) -> list[ExerciseCard]:
+        if stage is not None:
+            get_stage(stage)  # unknown stage -> clear error
+        return [ExerciseCard.from_document(doc) for doc in self.knowledge.exercises(stage)]
