@@ -12,11 +12,21 @@ from typing import Any
 
 from coach.__about__ import __version__ as __version__
 
-# name -> module that defines it. Filled in as the jobs land.
+# name -> module that defines it.
 _EXPORTS: dict[str, str] = {
+    "Coach": "coach.service",
     "CoachError": "coach.errors",
+    "DraftAnalysis": "coach.analysis",
+    "SafetyVerdict": "coach.safety",
+    "SearchHit": "coach.retrieval",
     "Settings": "coach.config",
+    "StageGuess": "coach.stages",
+    "analyze": "coach.analysis",
+    "classify": "coach.stages",
     "get_settings": "coach.config",
+    "rewrite": "coach.reframe",
+    "screen": "coach.safety",
+    "search": "coach.retrieval",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
