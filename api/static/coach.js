@@ -225,6 +225,9 @@
         stop();
         start.textContent = "Resume timer";
         start.setAttribute("aria-pressed", "false");
+        if (status) {
+          status.textContent = "Timer paused.";
+        }
         return;
       }
       if (left <= 0) {

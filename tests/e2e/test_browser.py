@@ -136,6 +136,52 @@ def test_history_export_and_delete_with_confirmation(page: Any, server: str) -> 
     assert page.locator("#exercise-entries").count() == 0
 
 
+def test_practice_turns_hint_undo_end_and_summary(page: Any, server: str) -> None:
+    page.goto(f"{server}/practice")
+    page.get_by_label("What do you want to talk about?").fill(
+        "We argue about chores and I want to bring it up calmly."
+    )
+    page.get_by_label("What would a good outcome be?").fill("Agree on a fair split")
+    page.get_by_label(re.compile("Defensive partner")).check()
+    page.get_by_role("button", name="Start practising").click()
+
+    transcript = page.locator("#transcript")
+    assert "Practice partner (simulated)" in transcript.inner_text()
+
+    say = page.get_by_label(re.compile("What you say"))
+    say.fill("You never do the dishes and you are so lazy.")
+    page.get_by_role("button", name="Say it").click()
+    first = page.locator("#turn-1")
+    assert "Criticism" in first.locator(".turn-feedback").inner_text()
+    assert transcript.locator(".turn.partner").count() == 2
+
+    page.get_by_role("button", name="Hint").click()
+    assert page.locator("#hint").is_visible()
+
+    say = page.get_by_label(re.compile("What you say"))
+    say.fill("I feel tired when the dishes pile up. Could we take turns this week?")
+    page.get_by_role("button", name="Say it").click()
+    assert page.locator("#turn-2").is_visible()
+    shot(page, "practice-session")
+
+    page.get_by_role("button", name="Undo my last turn").click()
+    assert page.locator("#turn-2").count() == 0
+    say = page.get_by_label(re.compile("What you say"))
+    say.fill("It sounds like you felt criticised. I'm sorry I started with blame.")
+    page.get_by_role("button", name="Say it").click()
+    assert page.locator("#turn-2").is_visible()
+
+    page.get_by_role("button", name="End and see summary").click()
+    summary = page.locator("#summary")
+    assert summary.is_visible()
+    assert "Try next time" in summary.inner_text()
+    assert page.get_by_label(re.compile("What you say")).count() == 0
+    shot(page, "practice-summary")
+
+    page.goto(f"{server}/history")
+    assert "chores" in page.locator("#session-entries").inner_text()
+
+
 def test_help_is_one_click_from_every_page(page: Any, server: str) -> None:
     page.goto(f"{server}/exercises")
     page.get_by_role("link", name="Get help", exact=True).click()
@@ -179,7 +225,7 @@ def test_pages_fit_a_phone_screen(browser: Any, server: str) -> None:
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     try:
         phone = context.new_page()
-        for path in ["/", "/draft", "/exercises", "/history", "/help"]:
+        for path in ["/", "/draft", "/exercises", "/practice", "/history", "/help"]:
             phone.goto(f"{server}{path}")
             overflow = phone.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
