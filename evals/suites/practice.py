@@ -1,0 +1,177 @@
+"""Practice role-play: per-turn feedback labels and the partner's mood over scripted sessions.
+
+Each session in ``evals/practice/sessions.jsonl`` is played through the real
+domain API (safety screen, analysis, move detection, persona state, store) with a
+fixed seed, in a throwaway SQLite database.
+
+Metrics (over all sessions; the same with ``_holdout`` for the held-out split,
+which was written after the cues and never tuned on):
+
+- ``feedback_accuracy``: share of turns where the detected move set equals the
+  labelled move set exactly AND the blame flag matches (the strict measure).
+- ``label_accuracy``: per-label accuracy; each turn contributes eight yes/no
+  decisions (the seven moves plus blame), and this is the share decided right.
+- ``moves_exact`` and ``blame_accuracy``: the two halves of the strict measure.
+- ``mood_direction``: share of sessions whose final partner mood moved in the
+  labelled direction (up / down by more than 5 points, else flat).
+
+Per-move precision and recall are in ``info``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evals.framework import EVALS_DIR, Failure, Suite, SuiteResult, ratio
+
+FLAT_BAND = 5
+
+
+def _direction(change: int) -> str:
+    if change > FLAT_BAND:
+        return "up"
+    return "down" if change < -FLAT_BAND else "flat"
+
+
+@dataclass
+class _Tally:
+    sessions: int = 0
+    turns: int = 0
+    exact: int = 0
+    moves_exact: int = 0
+    blame_right: int = 0
+    labels_right: int = 0
+    labels: int = 0
+    mood_right: int = 0
+    tp: Counter[str] = field(default_factory=Counter)
+    fp: Counter[str] = field(default_factory=Counter)
+    fn: Counter[str] = field(default_factory=Counter)
+
+    def metrics(self, suffix: str = "") -> dict[str, float]:
+        return {
+            f"feedback_accuracy{suffix}": ratio(self.exact, self.turns),
+            f"label_accuracy{suffix}": ratio(self.labels_right, self.labels),
+            f"moves_exact{suffix}": ratio(self.moves_exact, self.turns),
+            f"blame_accuracy{suffix}": ratio(self.blame_right, self.turns),
+            f"mood_direction{suffix}": ratio(self.mood_right, self.sessions),
+        }
+
+
+def _score_turn(
+    tallies: list[_Tally], moves: tuple[str, ...], expected: dict[str, Any], got: dict[str, Any]
+) -> bool:
+    want, have = set(expected["moves"]), set(got["moves"])
+    same_moves, same_blame = want == have, expected["blame"] == got["blame"]
+    for tally in tallies:
+        tally.turns += 1
+        tally.moves_exact += same_moves
+        tally.blame_right += same_blame
+        tally.exact += same_moves and same_blame
+        tally.labels += len(moves) + 1
+        tally.labels_right += same_blame + sum((m in want) == (m in have) for m in moves)
+        for move in moves:
+            if move in want and move in have:
+                tally.tp[move] += 1
+            elif move in have:
+                tally.fp[move] += 1
+            elif move in want:
+                tally.fn[move] += 1
+    return same_moves and same_blame
+
+
+def _run(items: list[dict[str, Any]]) -> SuiteResult:
+    from coach import practice
+    from coach.config import Settings
+    from coach.store import Store
+
+    overall, holdout = _Tally(), _Tally()
+    failures: list[Failure] = []
+    changes: dict[str, int] = {}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp))
+        store = Store(f"sqlite:///{Path(tmp) / 'practice-eval.db'}")
+        for item in items:
+            tallies = [overall] + ([holdout] if item.get("split") == "holdout" else [])
+            for tally in tallies:
+                tally.sessions += 1
+            started = practice.start_practice(
+                store,
+                settings,
+                scenario=item["scenario"],
+                goal=item["goal"],
+                persona=item["persona"],
+                seed=0,
+            )
+            if started.session is None:
+                failures.append(Failure(item["id"], "a session", "refused by the safety screen"))
+                continue
+            session_id = started.session.id
+            start_mood = mood = started.session.state.mood
+            for number, turn in enumerate(item["turns"], start=1):
+                result = practice.take_turn(
+                    store, settings, session_id=session_id, text=turn["text"]
+                )
+                if result.turn is None:
+                    failures.append(Failure(f"{item['id']}#{number}", turn, "safety stop"))
+                    break
+                mood = result.state.mood
+                got = {"moves": result.turn.feedback.moves, "blame": result.turn.feedback.blame}
+                if not _score_turn(tallies, practice.MOVES, turn, got):
+                    failures.append(
+                        Failure(
+                            item_id=f"{item['id']}#{number}",
+                            expected={"moves": sorted(turn["moves"]), "blame": turn["blame"]},
+                            got={"moves": sorted(got["moves"]), "blame": got["blame"]},
+                            note=turn["text"],
+                        )
+                    )
+            change = mood - start_mood
+            changes[item["id"]] = change
+            if _direction(change) == item["mood"]:
+                for tally in tallies:
+                    tally.mood_right += 1
+            else:
+                failures.append(
+                    Failure(
+                        item_id=item["id"],
+                        expected=f"mood {item['mood']}",
+                        got=f"mood {_direction(change)} ({change:+d})",
+                    )
+                )
+        store._engine.dispose()
+
+    per_move = {
+        move: {
+            "precision": round(ratio(overall.tp[move], overall.tp[move] + overall.fp[move]), 3),
+            "recall": round(ratio(overall.tp[move], overall.tp[move] + overall.fn[move]), 3),
+            "support": overall.tp[move] + overall.fn[move],
+        }
+        for move in practice.MOVES
+    }
+    metrics = overall.metrics()
+    if holdout.sessions:
+        metrics.update(holdout.metrics("_holdout"))
+    return SuiteResult(
+        metrics=metrics,
+        items=len(items),
+        failures=failures,
+        info={
+            "turns": overall.turns,
+            "holdout_sessions": holdout.sessions,
+            "per_move": per_move,
+            "mood_change": changes,
+        },
+    )
+
+
+SUITE = Suite(
+    name="practice",
+    description="Practice role-play: per-turn move/blame feedback and partner mood direction.",
+    dataset=EVALS_DIR / "practice" / "sessions.jsonl",
+    run=_run,
+)
