@@ -227,6 +227,7 @@ def _draft_context(**extra: Any) -> dict[str, Any]:
         "result": None,
         "text": "",
         "statement": None,
+        "saved": False,
         "findings": [],
         "segments": [],
         "builder": {},
@@ -273,6 +274,43 @@ def draft_submit(
             findings=findings,
             segments=_segments(result.text or text, findings),
             builder=result.i_statement or {},
+        ),
+    )
+
+
+@router.post("/draft/save", response_class=HTMLResponse)
+def draft_save(
+    request: Request,
+    coach: CoachDep,
+    user_id: UserDep,
+    settings: SettingsDep,
+    text: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Keep a checked draft in history, only when the person asks (nothing is kept by default)."""
+    try:
+        result = coach.rewrite_draft(text, locale=_locale(request, settings))
+        if result.status != "safety":
+            coach.store.save_draft(
+                user_id=user_id, text=text, result=result.model_dump(mode="json")
+            )
+    except CoachError as exc:
+        error, status = _error(exc)
+        return _render(
+            request, "draft.html", _draft_context(text=text, error=error), status_code=status
+        )
+    if result.status == "safety":
+        return _render(request, "draft.html", _draft_context(result=result))
+    findings = _in_reading_order(result.findings)
+    return _render(
+        request,
+        "draft.html",
+        _draft_context(
+            result=result,
+            text=text,
+            findings=findings,
+            segments=_segments(result.text or text, findings),
+            builder=result.i_statement or {},
+            saved=True,
         ),
     )
 

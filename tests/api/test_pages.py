@@ -174,6 +174,16 @@ def test_highlights_cover_the_text_exactly_once(client: TestClient) -> None:
     assert visible == BLAMING
 
 
+def test_drafts_are_kept_only_when_saved(client: TestClient) -> None:
+    client.post("/draft", data={"text": BLAMING})
+    assert "No saved drafts" in client.get("/history").text
+    saved = client.post("/draft/save", data={"text": BLAMING})
+    assert 'id="saved-notice"' in saved.text
+    history = client.get("/history").text
+    assert 'id="draft-entries"' in history
+    assert "make everything about you" in history
+
+
 def test_urgent_draft_shows_only_resources(client: TestClient) -> None:
     response = client.post("/draft", data={"text": URGENT})
     assert response.status_code == 200

@@ -235,3 +235,27 @@ def test_pages_fit_a_phone_screen(browser: Any, server: str) -> None:
         shot(phone, "phone-exercises")
     finally:
         context.close()
+
+
+def test_forms_work_without_javascript(browser: Any, server: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        tab.goto(f"{server}/draft")
+        tab.get_by_label("The message you are thinking of sending").fill(BLAMING)
+        tab.get_by_role("button", name="Check my message").click()
+        assert tab.locator("#highlights mark").count() >= 1
+        # Without JS each highlight links to its explanation.
+        tab.locator("a.finding-ref").first.click()
+        assert re.search(r"#note-\d+$", tab.url)
+        assert tab.locator(".rewrite-text").count() >= 2
+        # Enhancements that need JS stay out of the way.
+        assert not tab.get_by_role("button", name="Copy").first.is_visible()
+        assert (
+            tab.get_by_role("link", name="Quick exit")
+            .get_attribute("href")
+            .startswith("https://www.bbc.com/")
+        )
+        shot(tab, "draft-no-js")
+    finally:
+        context.close()
