@@ -20,10 +20,6 @@ _CHAR_MAP = {
     "\u02bc": "'",
     "\u00b4": "'",
     "`": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u201e": '"',
-    "\u2033": '"',
     "\u2010": "-",
     "\u2011": "-",
     "\u2012": "-",
@@ -37,12 +33,13 @@ _CHAR_MAP = {
     "\u2028": "\n",
     "\u2029": "\n",
 }
-# Invisible characters that would split a word ("ki\u200bll") and carry no meaning.
-_DROP = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+# Invisible characters that would split a word ("ki\u200bll") and double quotes, which
+# people use for scare quotes (he "choked" me) and which never change what is at risk.
+_DROP = frozenset('\u200b\u200c\u200d\u2060\ufeff\u00ad"\u201c\u201d\u201e\u2033')
 
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 _CLAUSE_END = re.compile(
-    r"[.!?;:,\n()\"]+|\s-\s|\b(?:but|though|although|however|because|cause|since|so|"
+    r"[.!?;:,\n()]+|\s-\s|\b(?:but|though|although|however|because|cause|since|so|"
     r"when|after|until|and|or|then|while|whereas|except|if)\b"
 )
 
@@ -80,9 +77,15 @@ def _enclosing(starts: tuple[int, ...], position: int, length: int) -> tuple[int
 
 
 def normalise(text: str) -> NormalText:
-    """Lower-case, straighten quotes, drop invisibles and collapse letter runs of 3+ to one."""
+    """Lower-case, straighten quotes, drop invisibles and collapse letter runs of 3+ to one.
+
+    "kiiiill" becomes "kill" (the run of four i's becomes one, the double l stays) and
+    "dieeee" becomes "die"; real doubles ("kill", "feel") are left alone.
+    """
     out: list[str] = []
     origin: list[int] = []
+    run_char = ""
+    run_length = 0  # letters seen in the current run, including folded ones
     for index, char in enumerate(text):
         if char in _DROP:
             continue
@@ -91,42 +94,20 @@ def normalise(text: str) -> NormalText:
             lowered = char.lower()
             # A few characters lower to two (e.g. U+0130); keep them whole so offsets stay 1:1.
             mapped = lowered if len(lowered) == 1 else char
-        if (
-            mapped.isalpha()
-            and len(out) >= 2
-            and out[-1] == mapped
-            and out[-2] == mapped
-            and origin[-1] == index - 1
-        ):
-            # Third letter of a run: "sooo" -> drop it now; the run is trimmed below.
-            continue
+        if mapped.isalpha() and mapped == run_char:
+            run_length += 1
+            if run_length == 3:
+                # A stretched letter: fold the run to its first letter.
+                out.pop()
+                origin.pop()
+            if run_length >= 3:
+                continue
+        else:
+            run_char = mapped if mapped.isalpha() else ""
+            run_length = 1
         out.append(mapped)
         origin.append(index)
-    _trim_runs(out, origin, text)
     normal = "".join(out)
     sentence_starts = [0] + [m.end() for m in _SENTENCE_END.finditer(normal)]
     clause_starts = [0] + [m.end() for m in _CLAUSE_END.finditer(normal)]
     return NormalText(normal, tuple(origin), tuple(sentence_starts), tuple(clause_starts))
-
-
-def _trim_runs(out: list[str], origin: list[int], text: str) -> None:
-    """Turn a kept pair that stood for a run of 3+ letters into a single letter.
-
-    "kiiiill" arrives here as "kiill"; the original shows each "ii" came from a longer
-    run, so one letter is dropped. Real doubles ("kill", "feel") are left alone.
-    """
-    index = len(out) - 1
-    while index >= 1:
-        char = out[index]
-        if char.isalpha() and out[index - 1] == char:
-            start = origin[index - 1]
-            run_end = start
-            lowered_run = char
-            while run_end + 1 < len(text) and (
-                text[run_end + 1].lower() == lowered_run or text[run_end + 1] in _DROP
-            ):
-                run_end += 1
-            if run_end - start + 1 >= 3:
-                del out[index]
-                del origin[index]
-        index -= 1

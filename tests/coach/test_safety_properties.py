@@ -1,0 +1,86 @@
+"""Properties the screen must keep for any input, not just the examples we thought of."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coach.safety import screen
+
+RANK = {"none": 0, "caution": 1, "urgent": 2}
+
+URGENT = [
+    "I want to kill myself.",
+    "He choked me last night.",
+    "She threatened to kill me if I leave.",
+    "I'm going to stab him when he gets home.",
+    "My boyfriend hit my daughter with a belt.",
+    "i took a bunch of pills an hour ago",
+]
+BENIGN = [
+    "We argue about the dishes most nights.",
+    "She beats me at chess and I love it.",
+    "This fight is killing me, honestly.",
+    "I want us to plan a weekend away.",
+    "I'm not sure how to bring it up lol.",
+    "He never listens when I talk about work.",
+    "We watched a film last night.",
+    "I don't know.",
+]
+
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(st.text())
+def test_never_raises_on_any_text(text: str) -> None:
+    verdict = screen(text)
+    assert verdict.level in RANK
+    for item in verdict.evidence:
+        assert 0 <= item.start <= item.end <= len(text)
+
+
+@FAST
+@given(st.binary(max_size=2000))
+def test_never_raises_on_binary_looking_text(data: bytes) -> None:
+    assert screen(data.decode("latin-1")).level in RANK
+
+
+@FAST
+@given(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300),
+    st.sampled_from(["\u0130", "\u00df", "\ufb01", "\u200b", "\u202e", "\ufe0f", "\U0001f600"]),
+)
+def test_odd_unicode_keeps_spans_inside_the_text(text: str, odd: str) -> None:
+    mixed = odd.join([text, "I want to kill myself", text])
+    verdict = screen(mixed)
+    assert verdict.level == "urgent"
+    for item in verdict.evidence:
+        assert 0 <= item.start < item.end <= len(mixed)
+
+
+@FAST
+@given(
+    st.sampled_from(URGENT),
+    st.lists(st.sampled_from(BENIGN), max_size=6),
+    st.lists(st.sampled_from(BENIGN), max_size=6),
+)
+def test_benign_sentences_around_urgent_never_lower_the_level(
+    urgent: str, before: list[str], after: list[str]
+) -> None:
+    alone = screen(urgent).level
+    combined = screen(" ".join([*before, urgent, *after])).level
+    assert RANK[combined] >= RANK[alone]
+
+
+@FAST
+@given(st.sampled_from(URGENT), st.text(max_size=200), st.text(max_size=200))
+def test_any_text_on_other_lines_never_lowers_the_level(
+    urgent: str, before: str, after: str
+) -> None:
+    assert screen(f"{before}\n{urgent}\n{after}").level == "urgent"
+
+
+def test_huge_input_is_screened_whole() -> None:
+    filler = "We keep arguing about money and chores. " * 5000
+    assert screen(filler + "He strangled me." + filler).level == "urgent"
