@@ -1,0 +1,138 @@
+"""Job 3: practise a reconciliation conversation with a simulated partner."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from api.deps import CoachDep, UserDep
+from coach import practice
+from coach.practice import (
+    HintResult,
+    PracticeSession,
+    PracticeStart,
+    PracticeSummary,
+    SessionListItem,
+    TurnResult,
+    UndoResult,
+)
+
+router = APIRouter(tags=["practice"])
+
+
+class StartRequest(BaseModel):
+    scenario: str = Field(min_length=1, max_length=20_000)
+    goal: str = Field(min_length=1, max_length=20_000)
+    persona: Literal["defensive", "hurt_withdrawn", "skeptical", "open_cautious"]
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    locale: str | None = Field(default=None, max_length=8)
+
+
+class TurnRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=20_000)
+    locale: str | None = Field(default=None, max_length=8)
+
+
+@router.post("/v1/practice", response_model=PracticeStart, response_model_exclude_none=True)
+async def start(body: StartRequest, coach: CoachDep, user_id: UserDep) -> PracticeStart:
+    """Open a session (a scenario that describes abuse gets the safety response instead)."""
+    return await run_in_threadpool(
+        practice.start_practice,
+        coach.store,
+        coach.settings,
+        scenario=body.scenario,
+        goal=body.goal,
+        persona=body.persona,
+        user_id=user_id,
+        seed=body.seed,
+        locale=body.locale,
+    )
+
+
+@router.get("/v1/practice", response_model=list[SessionListItem])
+async def list_sessions(coach: CoachDep, user_id: UserDep) -> list[SessionListItem]:
+    return await run_in_threadpool(
+        practice.list_sessions, coach.store, coach.settings, user_id=user_id
+    )
+
+
+@router.get("/v1/practice/{session_id}", response_model=PracticeSession)
+async def get_session(session_id: str, coach: CoachDep, user_id: UserDep) -> PracticeSession:
+    return await run_in_threadpool(
+        practice.get_session, coach.store, coach.settings, session_id=session_id, user_id=user_id
+    )
+
+
+@router.post("/v1/practice/{session_id}/turns", response_model=TurnResult)
+async def take_turn(
+    session_id: str, body: TurnRequest, coach: CoachDep, user_id: UserDep
+) -> TurnResult:
+    """Feedback on what you said and the simulated partner's reply (or the safety response)."""
+    return await run_in_threadpool(
+        practice.take_turn,
+        coach.store,
+        coach.settings,
+        session_id=session_id,
+        text=body.text,
+        user_id=user_id,
+        locale=body.locale,
+    )
+
+
+@router.post("/v1/practice/{session_id}/hint", response_model=HintResult)
+async def hint(session_id: str, coach: CoachDep, user_id: UserDep) -> HintResult:
+    return await run_in_threadpool(
+        practice.hint, coach.store, coach.settings, session_id=session_id, user_id=user_id
+    )
+
+
+@router.post("/v1/practice/{session_id}/undo", response_model=UndoResult)
+async def undo(session_id: str, coach: CoachDep, user_id: UserDep) -> UndoResult:
+    return await run_in_threadpool(
+        practice.undo, coach.store, coach.settings, session_id=session_id, user_id=user_id
+    )
+
+
+@router.post("/v1/practice/{session_id}/end", response_model=PracticeSummary)
+async def end(session_id: str, coach: CoachDep, user_id: UserDep) -> PracticeSummary:
+    return await run_in_threadpool(
+        practice.end, coach.store, coach.settings, session_id=session_id, user_id=user_id
+    )
+
+
+@router.get("/v1/practice/{session_id}/export")
+async def export(
+    session_id: str,
+    coach: CoachDep,
+    user_id: UserDep,
+    fmt: Literal["json", "markdown"] = Query(default="json", alias="format"),
+) -> Response:
+    """The session as JSON or a Markdown transcript, as a download."""
+    body = await run_in_threadpool(
+        practice.export_session,
+        coach.store,
+        coach.settings,
+        session_id=session_id,
+        user_id=user_id,
+        fmt=fmt,
+    )
+    suffix, media = ("json", "application/json") if fmt == "json" else ("md", "text/markdown")
+    return Response(
+        body,
+        media_type=f"{media}; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="coach-practice-{session_id}.{suffix}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.delete("/v1/practice/{session_id}", status_code=204)
+async def delete(session_id: str, coach: CoachDep, user_id: UserDep) -> Response:
+    await run_in_threadpool(
+        practice.delete_session, coach.store, coach.settings, session_id=session_id, user_id=user_id
+    )
+    return Response(status_code=204)
