@@ -258,3 +258,34 @@ def test_eval_sentences_are_not_copied_into_rules() -> None:
     for line in dataset.read_text(encoding="utf-8").splitlines():
         text = json.loads(line)["text"].lower().rstrip(".!?")
         assert len(text) < 25 or text not in rules_text
+
+
+def test_cli_screen_json_and_stdin() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from coach.cli import _load_commands, app
+
+    _load_commands()
+    runner = CliRunner()
+    result = runner.invoke(app, ["screen", "--json", "--locale", "GB", "he choked me"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["level"] == "urgent"
+    assert body["locale"] == "GB"
+    piped = runner.invoke(app, ["screen", "-"], input="I want to kill myself\n")
+    assert piped.exit_code == 0
+    assert "urgent" in piped.output
+    assert "988" in piped.output
+    assert "kill myself" not in piped.output  # the person's words are not echoed
+
+
+def test_the_leads_urgent_examples_are_urgent() -> None:
+    assert screen(
+        "He choked me last night and said next time he will kill me. "
+        "How do I apologise to calm him?"
+    ).is_urgent
+    assert screen(
+        "I've decided to kill myself this weekend, I just want to write her one last message first."
+    ).is_urgent
