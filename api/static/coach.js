@@ -100,6 +100,17 @@
     });
   }
 
+  // A highlight near the right edge of a phone screen would push its note off
+  // screen; shift the note left just enough (CSSOM, which a CSP allows).
+  function keepOnScreen(pop) {
+    pop.style.left = "0px";
+    var rect = pop.getBoundingClientRect();
+    var room = document.documentElement.clientWidth - 8;
+    if (rect.right > room) {
+      pop.style.left = Math.min(0, room - rect.right) + "px";
+    }
+  }
+
   document.querySelectorAll("mark[data-notes]").forEach(function (mark, index) {
     var notes = mark
       .getAttribute("data-notes")
@@ -151,6 +162,9 @@
         pinned = open && pin;
         pop.hidden = !open;
         button.setAttribute("aria-expanded", open ? "true" : "false");
+        if (open) {
+          keepOnScreen(pop);
+        }
       },
     };
     findings.push(state);

@@ -222,7 +222,9 @@ def test_skip_link_is_the_first_tab_stop(page: Any, server: str) -> None:
 
 
 def test_pages_fit_a_phone_screen(browser: Any, server: str) -> None:
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
     try:
         phone = context.new_page()
         for path in ["/", "/draft", "/exercises", "/practice", "/history", "/help"]:
@@ -232,7 +234,18 @@ def test_pages_fit_a_phone_screen(browser: Any, server: str) -> None:
             )
             assert overflow <= 1, f"{path} scrolls sideways by {overflow}px"
             assert phone.get_by_role("link", name="Quick exit").is_visible()
-        shot(phone, "phone-exercises")
+        # An explanation opened near the right edge stays on screen.
+        phone.goto(f"{server}/draft")
+        phone.get_by_label("The message you are thinking of sending").fill(BLAMING)
+        phone.get_by_role("button", name="Check my message").click()
+        phone.locator(".finding-toggle").last.tap()
+        pop = phone.locator(".finding-pop").last
+        assert pop.is_visible()
+        box = pop.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 375 + 1
+        shot(phone, "phone-draft")
     finally:
         context.close()
 
