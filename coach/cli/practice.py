@@ -240,13 +240,20 @@ def _render_summary(summary: PracticeSummary) -> None:
 
 
 def _render_list(sessions: list) -> None:
-    from rich.table import Table
+    from rich.table import Column, Table
 
     if not sessions:
         console.print("No practice sessions yet. Start one with `coach practice`.")
         return
+    # The id is what --export/--delete/--resume take, so it is never cut short.
     table = Table(
-        "id", "started", "partner", "turns", "status", "scenario", title="Practice sessions"
+        Column("id", no_wrap=True, min_width=32),
+        "started",
+        "partner",
+        "turns",
+        "status",
+        "scenario",
+        title="Practice sessions",
     )
     for s in sessions:
         table.add_row(
