@@ -7,8 +7,15 @@ never falls back to its default model (which would try to download one).
 
 The index keeps a content hash per passage, so ``ingest`` re-embeds only what
 changed and removes passages of deleted files. The collection records the
-embedder's fingerprint; an index built with another model, or one that cannot be
-opened, is rebuilt with a message saying why, never served as it is.
+embedder's fingerprint and the schema (which includes how a passage is turned
+into the text we embed); an index built with another model or schema, or one that
+cannot be opened, is rebuilt with a message saying why, never served as it is.
+
+What is embedded is not always the whole stored text: an exercise's "Not when"
+list is kept in the stored passage (it is shown and cited) but left out of its
+vector. Those lists are safety boilerplate that reads much the same in every
+exercise, and every exercise is longer than the model's 256-token window, so
+they only crowded out the text that says what the exercise is for.
 """
 
 from __future__ import annotations
@@ -25,12 +32,14 @@ from pydantic import BaseModel
 
 from coach.config import Settings
 from coach.errors import RetrievalIndexError
-from coach.knowledge import KnowledgeBase, Passage, Source, get_knowledge
+from coach.knowledge import Document, KnowledgeBase, Passage, Source, get_knowledge
 
 log = logging.getLogger(__name__)
 
 COLLECTION = "coach-knowledge"
-SCHEMA_VERSION = 1
+# Bump when what is embedded per passage changes, so existing indexes are rebuilt.
+# 2: exercises are embedded without their "Not when" list.
+SCHEMA_VERSION = 2
 _BATCH = 64
 
 
@@ -134,12 +143,18 @@ class KnowledgeIndex:
             meta.get("embedder") != self.embedder.fingerprint
             or meta.get("schema") != SCHEMA_VERSION
         ):
-            if meta.get("embedder") is not None:
+            if meta.get("embedder") not in (None, self.embedder.fingerprint):
                 reason = (
                     f"the index was built with another embedding model "
                     f"({meta.get('embedder')}); rebuilt it"
                 )
                 log.warning("Search index built with another model; rebuilding it.")
+            elif meta.get("embedder") is not None:
+                reason = (
+                    f"the index was built with an older index format "
+                    f"(schema {meta.get('schema')}, now {SCHEMA_VERSION}); rebuilt it"
+                )
+                log.warning("Search index built with an older format; rebuilding it.")
             client.delete_collection(COLLECTION)
             collection = self._get_or_create(client)
         self._client = client
@@ -185,7 +200,9 @@ class KnowledgeIndex:
                 batch = changed[start : start + _BATCH]
                 collection.upsert(
                     ids=[p.id for p in batch],
-                    embeddings=self.embedder.embed_documents([_embed_text(p) for p in batch]),
+                    embeddings=self.embedder.embed_documents(
+                        [_embed_text(p, base.documents.get(p.doc_id)) for p in batch]
+                    ),
                     documents=[p.text for p in batch],
                     metadatas=[_metadata(p) for p in batch],
                 )
@@ -268,10 +285,19 @@ class KnowledgeIndex:
         return int(self._collection.count())
 
 
-def _embed_text(passage: Passage) -> str:
-    # Title and heading carry much of a passage's meaning; embed them with the text.
+def _embed_text(passage: Passage, doc: Document | None = None) -> str:
+    """The text whose vector stands for ``passage`` in the index.
+
+    Title and heading carry much of a passage's meaning, so they are embedded with
+    the text. An exercise is embedded from its summary, steps and notes without
+    its "Not when" list (see the module docstring); the stored text keeps it.
+    """
     heading = f"{passage.title}: {passage.section}" if passage.section else passage.title
-    return f"{heading}\n{passage.text}"
+    text = passage.text
+    if doc is not None and doc.kind == "exercise" and passage.section is None:
+        steps = "\n".join(f"{n}. {step}" for n, step in enumerate(doc.steps or [], start=1))
+        text = f"{doc.summary}\n\nSteps:\n{steps}\n\n{doc.body}".strip()
+    return f"{heading}\n{text}"
 
 
 def _metadata(passage: Passage) -> dict[str, Any]:

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from coach import knowledge
+from coach import knowledge, retrieval
 from coach.config import Settings
 from coach.retrieval import KnowledgeIndex
 from tests.coach.test_knowledge import EXERCISE, GUIDE, write
 from tests.fakes import HashingEmbedder
+
+
+class RecordingEmbedder(HashingEmbedder):
+    """Remembers every passage text it was asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        self.texts.extend(texts)
+        return super().embed_documents(texts)
 
 
 @pytest.fixture
@@ -103,3 +116,32 @@ def test_rebuild_flag(settings: Settings, kb_dir: Path) -> None:
     index = KnowledgeIndex(settings, HashingEmbedder())
     index.ingest(knowledge.load(kb_dir))
     assert index.ingest(knowledge.load(kb_dir), rebuild=True).added == 7
+
+
+def test_exercise_not_when_list_is_stored_but_not_embedded(
+    settings: Settings, kb_dir: Path
+) -> None:
+    embedder = RecordingEmbedder()
+    index = KnowledgeIndex(settings, embedder)
+    index.ingest(knowledge.load(kb_dir))
+    exercise = next(text for text in embedder.texts if text.startswith("A sample exercise\n"))
+    assert "A short exercise used by the tests." in exercise
+    assert "2. Talk about one thing." in exercise
+    assert "Because." in exercise
+    assert "flooded" not in exercise
+    assert "Not when" not in exercise
+    assert "A sample guide: First part\nOne." in embedder.texts  # guides: heading + text, as before
+    hit = index.search("sit down together and talk about one thing", kind="exercise", k=1)[0]
+    assert "When either of you is flooded." in hit.text  # still shown and cited
+
+
+def test_older_index_format_triggers_rebuild(
+    settings: Settings, kb_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retrieval, "SCHEMA_VERSION", retrieval.SCHEMA_VERSION - 1)
+    KnowledgeIndex(settings, HashingEmbedder()).ingest(knowledge.load(kb_dir))
+    monkeypatch.undo()
+    report = KnowledgeIndex(settings, HashingEmbedder()).ingest(knowledge.load(kb_dir))
+    assert report.rebuilt_because
+    assert "older index format" in report.rebuilt_because
+    assert report.added == 7
