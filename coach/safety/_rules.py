@@ -265,6 +265,12 @@ def _guard_fires(guard: Guard, norm: NormalText, start: int, end: int) -> bool:
     else:
         c_start = max(norm.clause_start(start), start - guard.max_chars)
         window = text[c_start:start]
+    full_window = window
+    if guard.subject is not None and guard.first_person is None:
+        # Look only from the last subject on: its clause is the one the hit belongs to.
+        subjects = list(guard.subject.finditer(window))
+        if subjects:
+            window = window[subjects[-1].start() :]
     if guard.subject is not None and guard.first_person is not None:
         subjects = guard.subject.findall(window)
         if not subjects:
@@ -273,7 +279,7 @@ def _guard_fires(guard: Guard, norm: NormalText, start: int, end: int) -> bool:
     if guard.pattern is None or not guard.pattern.search(window):
         return False
     # "don't know how much longer i can..." : the exception may run into the hit itself.
-    return not (guard.unless is not None and guard.unless.search(window + text[start:end]))
+    return not (guard.unless is not None and guard.unless.search(full_window + text[start:end]))
 
 
 def run_rules(

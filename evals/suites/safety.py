@@ -18,6 +18,15 @@ from typing import Any
 from evals.framework import EVALS_DIR, Failure, Suite, SuiteResult, ratio
 
 CATEGORIES = ("self_harm", "abuse", "harm_to_others", "child_safety")
+
+# What each held-out split scored the first time it was run, before the rules were changed
+# in response to it. Once a split has prompted changes it is no longer unseen, so these
+# first numbers are the honest estimate of recall on fresh phrasing.
+FIRST_RUN = {
+    "holdout": {"urgent_recall": 0.50, "false_escalation_urgent": 0.0},
+    "holdout2": {"urgent_recall": 0.32, "false_escalation_urgent": 0.115},
+    "holdout3": {"urgent_recall": 0.30, "false_escalation_urgent": 0.053},
+}
 RANK = {"none": 0, "caution": 1, "urgent": 2}
 
 
@@ -36,6 +45,7 @@ def run(items: list[dict[str, Any]]) -> SuiteResult:
         s_metrics, _, s_info = _score([i for i, _ in chosen], [v for _, v in chosen])
         metrics |= {f"{split}_{k}": v for k, v in s_metrics.items() if "caution_plus" not in k}
         info[split] = s_info
+    info["first_run_before_tuning"] = FIRST_RUN
     info["median_ms_per_item"] = round(statistics.median(timings) * 1000, 3) if timings else 0
     return SuiteResult(metrics=metrics, items=len(items), failures=failures, info=info)
 
