@@ -794,13 +794,10 @@ def _load(
     return repo.SessionData(**{**data.__dict__, "opening": opening}), turns
 
 
-def _used_lines(
-    store: Store, user_id: str, session_id: str, turns: list[repo.TurnData]
-) -> tuple[set[str], set[str]]:
+def _used_lines(opening: dict[str, Any], turns: list[repo.TurnData]) -> tuple[set[str], set[str]]:
     """Line keys and texts the partner has already said in this session."""
-    raw, _ = repo.load_session(store, user_id=user_id, session_id=session_id)
-    keys = set(raw.opening.get("keys", []))
-    texts = {raw.opening.get("message", {}).get("text", "")}
+    keys = set(opening.get("keys", []))
+    texts = {opening.get("message", {}).get("text", "")}
     for turn in turns:
         if turn.reply:
             keys.update(turn.reply.get("keys", []))
@@ -834,7 +831,8 @@ def take_turn(
     locale: str | None = None,
 ) -> TurnResult:
     """Screen the turn, give feedback, move the partner's state and reply; saved atomically."""
-    data, turns = _load(store, user_id, session_id)
+    raw, turns = repo.load_session(store, user_id=user_id, session_id=session_id)
+    data = repo.SessionData(**{**raw.__dict__, "opening": raw.opening.get("message", raw.opening)})
     _require_active(data)
     check_text(text, max_chars=settings.max_text_chars)
     state = _state(data.state)
@@ -857,7 +855,7 @@ def take_turn(
         state, persona=data.persona, moves=list(feedback.moves), horsemen=horsemen, history=history
     )
     position = len(turns) + 1
-    used_keys, used_texts = _used_lines(store, user_id, session_id, turns)
+    used_keys, used_texts = _used_lines(raw.opening, turns)
     reply_text, keys = compose_reply(
         persona=data.persona,
         before=state,

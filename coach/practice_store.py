@@ -26,9 +26,10 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coach.errors import NotFoundError
+from coach.errors import InputError, NotFoundError
 from coach.store import Base, Store, _new_id, _now
 
 _MISSING = "No practice session with that id."
@@ -223,6 +224,14 @@ def append_turn(
                 state_after_json=json.dumps(state_after),
             )
         )
+        try:
+            session.flush()
+        except IntegrityError:
+            # Another request saved a turn at this position first (two tabs, a double click).
+            raise InputError(
+                "This practice session changed while you were typing; nothing was saved.",
+                hint="Reload the session and send your turn again.",
+            ) from None
         row.state_json = json.dumps(state_after)
         row.status = status
         row.updated_at = _now()

@@ -318,3 +318,27 @@ def test_user_export_and_delete_helpers(store: Store, settings: Settings) -> Non
 )
 def test_topic_is_said_from_the_partner_side(scenario: str, topic: str) -> None:
     assert practice.topic_of(scenario) == topic
+
+
+def test_a_racing_second_turn_at_the_same_position_saves_nothing(
+    store: Store, settings: Settings
+) -> None:
+    from coach import practice_store as repo
+
+    sid = _start(store, settings)
+    practice.take_turn(store, settings, session_id=sid, text="I feel tired.")
+    state = practice.get_session(store, settings, session_id=sid).state.model_dump()
+    with pytest.raises(InputError):
+        repo.append_turn(
+            store,
+            user_id="local",
+            session_id=sid,
+            expected_position=1,
+            text="A second tab.",
+            feedback={},
+            reply=None,
+            state_before=state,
+            state_after=state,
+            status="active",
+        )
+    assert _count(store, PracticeTurnRow) == 1
