@@ -26,6 +26,7 @@ FIRST_RUN = {
     "holdout": {"urgent_recall": 0.50, "false_escalation_urgent": 0.0},
     "holdout2": {"urgent_recall": 0.32, "false_escalation_urgent": 0.115},
     "holdout3": {"urgent_recall": 0.30, "false_escalation_urgent": 0.053},
+    "holdout4": {"urgent_recall": 0.53, "false_escalation_urgent": 0.05},
 }
 RANK = {"none": 0, "caution": 1, "urgent": 2}
 
