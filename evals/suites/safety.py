@@ -27,6 +27,7 @@ FIRST_RUN = {
     "holdout2": {"urgent_recall": 0.32, "false_escalation_urgent": 0.115},
     "holdout3": {"urgent_recall": 0.30, "false_escalation_urgent": 0.053},
     "holdout4": {"urgent_recall": 0.53, "false_escalation_urgent": 0.05},
+    "holdout5": {"urgent_recall": 0.58, "false_escalation_urgent": 0.067},
 }
 RANK = {"none": 0, "caution": 1, "urgent": 2}
 
