@@ -289,3 +289,11 @@ def test_the_leads_urgent_examples_are_urgent() -> None:
     assert screen(
         "I've decided to kill myself this weekend, I just want to write her one last message first."
     ).is_urgent
+
+
+def test_public_surface_is_sorted_and_resolvable() -> None:
+    import coach.safety
+
+    assert coach.safety.__all__ == sorted(coach.safety.__all__)
+    for name in coach.safety.__all__:
+        assert getattr(coach.safety, name) is not None
