@@ -12,7 +12,7 @@ exercise, and no model call).
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -307,6 +307,24 @@ class Coach:
 
     def exercise_history(self, *, user_id: str = LOCAL_USER) -> list[ExerciseEntry]:
         return self.store.exercise_history(user_id=user_id)
+
+    # -- everything one person has stored -------------------------------------------
+
+    def export_user_data(self, *, user_id: str = LOCAL_USER) -> dict[str, Any]:
+        """Everything stored for one person (drafts, exercises, practice), JSON-ready."""
+        from coach import practice
+
+        data = self.store.export_user(user_id=user_id)
+        data.update(practice.export_practice(self.store, user_id=user_id))
+        return data
+
+    def delete_user_data(self, *, user_id: str = LOCAL_USER) -> dict[str, int]:
+        """Delete every row that belongs to one person; counts per kind of data."""
+        from coach import practice
+
+        counts = practice.delete_practice(self.store, user_id=user_id)
+        counts.update(self.store.delete_user_data(user_id=user_id))
+        return counts
 
     def list_exercises(self, *, stage: str | None = None) -> list[ExerciseCard]:
         if stage is not None:
