@@ -44,6 +44,7 @@ from pydantic import (
 from coach.config import get_settings
 from coach.errors import InputError, KnowledgeError
 from coach.paths import PACKAGE_DATA_DIR
+from coach.semantic import AnchorSet, Sentence, split_sentences
 
 __all__ = [
     "DraftAnalysis",
@@ -375,12 +376,30 @@ def _clauses(text: str) -> Iterator[tuple[int, int]]:
         yield start, sentence.end()
 
 
-def analyze(text: str, *, rules: Rules | None = None) -> DraftAnalysis:
+def analyze(text: str, *, rules: Rules | None = None, semantic: bool = True) -> DraftAnalysis:
     """Find the wording in ``text`` that will land badly, with exact spans and fixes.
 
     Raises ``InputError`` for empty or non-text input; anything else (huge, odd
     unicode, emoji only) is analysed. Never logs or stores the text.
+
+    The rules mark exact phrases. With ``semantic`` (the default) a sentence no rule
+    touched is also read by meaning against curated horseman and clean anchors
+    (``coach/data/draft_anchors.yaml``); a sentence that reads as a horseman becomes
+    one finding covering the sentence.
     """
+    rules = rules or load_rules()
+    analysis = _analyze_rules(text, rules)
+    if not semantic:
+        return analysis
+    extra = _semantic_findings(text, analysis.findings)
+    if not extra:
+        return analysis
+    found = sorted([*analysis.findings, *extra], key=lambda f: (f.start, f.end, f.marker))
+    return DraftAnalysis(blame=True, heat=_heat(found, rules), findings=found)
+
+
+def _analyze_rules(text: str, rules: Rules | None = None) -> DraftAnalysis:
+    """The rule-based reading alone (exact phrases)."""
     if not isinstance(text, str):
         raise InputError("The draft must be text.", hint="Pass the message as a string.")
     if not text.strip():
@@ -448,6 +467,7 @@ def _heat(findings: list[Finding], rules: Rules) -> int:
     hotter than once, but not three times as hot).
     """
     weights = {marker.spec.id: marker.spec.weight for marker in rules.markers}
+    weights[SEMANTIC_MARKER] = load_semantic_params().weight
     seen: dict[str, int] = {}
     calm = 1.0
     for finding in findings:
@@ -455,3 +475,114 @@ def _heat(findings: list[Finding], rules: Rules) -> int:
         seen[finding.marker] = repeat + 1
         calm *= 1.0 - weights[finding.marker] * (_REPEAT_DECAY**repeat)
     return min(100, max(0, math.ceil(round((1.0 - calm) * 100, 6))))
+
+
+# -- meaning-based reading -------------------------------------------------------------
+
+SEMANTIC_MARKER = "reads_as"
+_DRAFT_ANCHORS = PACKAGE_DATA_DIR / "draft_anchors.yaml"
+_SEMANTIC_PARAMS = PACKAGE_DATA_DIR / "semantic_params.yaml"
+
+
+class _SemanticFinding(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    explanation: str = Field(min_length=10)
+    suggestion: str = Field(min_length=10)
+    guidance_id: str = Field(pattern=r"^[a-z0-9-]+#[a-z0-9-]+$")
+
+
+class SemanticParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    k: int = Field(ge=1, le=50)
+    share: float = Field(ge=0, le=1)
+    similarity: float = Field(ge=-1, le=1)
+    max_sentences: int = Field(ge=1)
+    weight: float = Field(gt=0, le=1)
+    findings: dict[Kind, _SemanticFinding]
+
+
+@lru_cache(maxsize=1)
+def load_semantic_params() -> SemanticParams:
+    raw = yaml.safe_load(_SEMANTIC_PARAMS.read_text(encoding="utf-8"))
+    return SemanticParams(**raw["drafts"])
+
+
+@lru_cache(maxsize=1)
+def _draft_anchor_set() -> AnchorSet | None:
+    if not _DRAFT_ANCHORS.exists():
+        return None
+    raw = yaml.safe_load(_DRAFT_ANCHORS.read_text(encoding="utf-8"))
+    labels = {kind: list(texts) for kind, texts in raw["kinds"].items()}
+    unknown = set(labels) - set(load_semantic_params().findings)
+    if unknown:
+        raise ValueError(f"draft_anchors.yaml: unknown kinds {sorted(unknown)}")
+    labels["clean"] = list(raw["clean"])
+    return AnchorSet(labels, k=load_semantic_params().k)
+
+
+# Forms the rules already know to be clean: reflecting, appreciating, apologising,
+# affection, quoting. Embeddings read topic more than stance, so a sentence in one of
+# these forms is never flagged by meaning alone.
+_CLEAN_FORMS = ("appreciation", "reflective", "apology", "affection", "quote")
+
+
+@lru_cache(maxsize=1)
+def _own_feeling() -> re.Pattern[str]:
+    """ "I feel hurt", "I'm so tired": a real feeling word about oneself (an I-statement)."""
+    words = sorted(load_feelings().all_words(), key=len, reverse=True)
+    alternatives = "|".join(re.escape(word) for word in words)
+    return re.compile(
+        r"\bI(?:'m| am| was| feel| felt| have been| get|'ve been)\s+"
+        r"(?:(?:so|really|very|a bit|a little|quite|pretty|kind of|just|also)\s+)*"
+        rf"(?:{alternatives})\b",
+        re.IGNORECASE,
+    )
+
+
+def _clean_form(scene: _Scene, start: int, end: int) -> bool:
+    if any(scene.in_context(name, start, end) for name in _CLEAN_FORMS):
+        return True
+    return bool(_own_feeling().search(scene.text, start, end))
+
+
+def semantic_candidates(text: str, existing: list[Finding]) -> list[Sentence]:
+    """Sentences the meaning-based reading may judge: no rule finding, no clean form."""
+    scene = _Scene(text.translate(_STRAIGHTEN), load_rules())
+    return [
+        sentence
+        for sentence in split_sentences(text, limit=load_semantic_params().max_sentences)
+        if not any(f.start < sentence.end and sentence.start < f.end for f in existing)
+        and not _clean_form(scene, sentence.start, sentence.end)
+    ]
+
+
+def _semantic_findings(text: str, existing: list[Finding]) -> list[Finding]:
+    anchors = _draft_anchor_set()
+    if anchors is None:
+        return []
+    params = load_semantic_params()
+    found = []
+    for reading in anchors.read(semantic_candidates(text, existing)):
+        if (
+            reading.label == "clean"
+            or reading.share < params.share
+            or reading.similarity < params.similarity
+        ):
+            continue
+        spec = params.findings[reading.label]  # type: ignore[index]
+        sentence = reading.sentence
+        found.append(
+            Finding(
+                kind=reading.label,  # type: ignore[arg-type]
+                marker=SEMANTIC_MARKER,
+                start=sentence.start,
+                end=sentence.end,
+                text=text[sentence.start : sentence.end],
+                explanation=spec.explanation,
+                suggestion=spec.suggestion,
+                guidance_id=spec.guidance_id,
+            )
+        )
+    return found
