@@ -29,29 +29,36 @@ def _items(name: str) -> list[dict]:
 
 
 def tune_safety() -> None:
-    from coach.safety._semantic import anchor_set, load_params
-    from coach.semantic import split_sentences
+    from coach.safety._semantic import anchor_set, candidates, load_params
 
     base = load_params()
     anchors = anchor_set()
     items = _items("safety")
-    readings = [anchors.read(split_sentences(it["text"], limit=base.max_sentences)) for it in items]
+    pieces = [candidates(it["text"], base) for it in items]
+    readings = [anchors.read([p for p, _ in piece]) for piece in pieces]
+    urgent_ok = [{(p.start, p.end): ok for p, ok in piece} for piece in pieces]
 
     best = None
     grid = itertools.product(
-        (0.5, 0.6, 0.7, 0.8, 0.9),
-        (0.45, 0.5, 0.55, 0.6, 0.65, 0.7),
-        (0.5, 0.6, 0.7, 0.8),
+        (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
+        (0.5, 0.55, 0.6, 0.625, 0.65, 0.675, 0.7),
+        (0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
         (0.4, 0.45, 0.5, 0.55, 0.6),
     )
     for u_share, u_sim, c_share, c_sim in grid:
         urgent_hit = urgent_n = caution_hit = caution_n = neg_u = neg_c = neg_n = 0
-        for item, sentence_readings in zip(items, readings, strict=True):
+        for item, sentence_readings, allowed in zip(items, readings, urgent_ok, strict=True):
             level = 0
             for r in sentence_readings:
                 if r.label == "benign":
                     continue
-                if r.label.endswith("/urgent") and r.share >= u_share and r.similarity >= u_sim:
+                may_be_urgent = allowed[(r.sentence.start, r.sentence.end)]
+                if (
+                    may_be_urgent
+                    and r.label.endswith("/urgent")
+                    and r.share >= u_share
+                    and r.similarity >= u_sim
+                ):
                     level = max(level, 2)
                 elif r.share >= c_share and r.similarity >= c_sim:
                     level = max(level, 1)

@@ -90,11 +90,14 @@ def _ordered(categories: Iterable[str]) -> list[Category]:
     return [c for c in CATEGORY_ORDER if c in present]  # type: ignore[misc]
 
 
-def screen(text: str, locale: str | None = None) -> SafetyVerdict:
+def screen(text: str, locale: str | None = None, *, semantic: bool = True) -> SafetyVerdict:
     """Screen one message. ``locale=None`` means the configured ``COACH_LOCALE``.
 
     The level is the highest of the surviving rule hits; the categories are those of all
-    hits, so an urgent abuse message that also sounds hopeless names both.
+    hits, so an urgent abuse message that also sounds hopeless names both. With
+    ``semantic`` (the default) sentences close in meaning to the curated risk anchors
+    add evidence too (:mod:`coach.safety._semantic`); they can raise the level, never
+    lower it.
     """
     raw = _as_text(text)
     norm = normalise(raw)
@@ -104,7 +107,18 @@ def screen(text: str, locale: str | None = None) -> SafetyVerdict:
     for hit in hits:
         if LEVEL_RANK[hit.level] > LEVEL_RANK[level]:
             level = hit.level  # type: ignore[assignment]
-    categories = _ordered(c for hit in hits for c in hit.categories)
+    evidence = to_evidence(hits, norm)
+    if semantic:
+        from coach.safety._semantic import semantic_evidence
+
+        extra = semantic_evidence(raw)
+        for item in extra:
+            if LEVEL_RANK[item.level] > LEVEL_RANK[level]:
+                level = item.level
+        evidence = sorted([*evidence, *extra], key=lambda e: (e.start, e.end, e.rule))
+    categories = _ordered(
+        [*(c for hit in hits for c in hit.categories), *(e.category for e in evidence)]
+    )
     directory = default_directory()
     code = directory.resolve(_locale(locale))
     resources = (
@@ -113,7 +127,7 @@ def screen(text: str, locale: str | None = None) -> SafetyVerdict:
     return SafetyVerdict(
         level=level,
         categories=categories,
-        evidence=to_evidence(hits, norm),
+        evidence=evidence,
         resources=resources,
         locale=code,
     )
