@@ -547,15 +547,35 @@ def _clean_form(scene: _Scene, start: int, end: int) -> bool:
     return bool(_own_feeling().search(scene.text, start, end))
 
 
+_CLAUSE_BREAK = re.compile(r",|;|:| - |\b(?:and|but|so|because|though)\b", re.IGNORECASE)
+
+
 def semantic_candidates(text: str, existing: list[Finding]) -> list[Sentence]:
-    """Sentences the meaning-based reading may judge: no rule finding, no clean form."""
+    """Pieces the meaning-based reading may judge: no rule finding, no clean form.
+
+    A sentence where a rule already found something is not skipped whole: its
+    clauses that no finding touches are read on their own ("You always make it about
+    you, and honestly it's pathetic": the rules mark "You always", meaning finds the rest).
+    """
     scene = _Scene(text.translate(_STRAIGHTEN), load_rules())
-    return [
-        sentence
-        for sentence in split_sentences(text, limit=load_semantic_params().max_sentences)
-        if not any(f.start < sentence.end and sentence.start < f.end for f in existing)
-        and not _clean_form(scene, sentence.start, sentence.end)
-    ]
+
+    def touched(start: int, end: int) -> bool:
+        return any(f.start < end and start < f.end for f in existing)
+
+    pieces: list[Sentence] = []
+    for sentence in split_sentences(text, limit=load_semantic_params().max_sentences):
+        if not touched(sentence.start, sentence.end):
+            pieces.append(sentence)
+            continue
+        start = sentence.start
+        for boundary in [*_CLAUSE_BREAK.finditer(text, sentence.start, sentence.end), None]:
+            end = boundary.start() if boundary else sentence.end
+            clause_start, clause_end = _trim(text, start, end)
+            clause = text[clause_start:clause_end]
+            if len(clause.split()) >= 3 and not touched(clause_start, clause_end):
+                pieces.append(Sentence(clause_start, clause_end, clause))
+            start = boundary.end() if boundary else sentence.end
+    return [p for p in pieces if not _clean_form(scene, p.start, p.end)]
 
 
 def _semantic_findings(text: str, existing: list[Finding]) -> list[Finding]:
