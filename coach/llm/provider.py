@@ -140,8 +140,11 @@ def classify_failure(exc: BaseException) -> FallbackReason:
             return "connection"
         if isinstance(exc, openai.RateLimitError):
             return "rate_limited"
-        if isinstance(exc, openai.APIResponseValidationError):
+        if isinstance(exc, openai.APIResponseValidationError | openai.LengthFinishReasonError):
+            # A body the SDK cannot read, or JSON cut off at max_tokens.
             return "malformed"
+        if isinstance(exc, openai.ContentFilterFinishReasonError):
+            return "unsafe"
         if isinstance(exc, openai.APIStatusError):
             return "server_error"
     if httpx is not None:
@@ -193,7 +196,13 @@ def _text(content: Any) -> str:
 def _bound(model: Any, *, max_tokens: int | None, json_mode: bool) -> Any:
     kwargs: dict[str, Any] = {}
     if max_tokens is not None:
-        kwargs["max_tokens"] = max_tokens
+        if getattr(model, "openai_api_base", None):
+            # OpenAI-compatible servers (llama.cpp, Ollama, vLLM) read ``max_tokens``;
+            # ChatOpenAI would send OpenAI's newer ``max_completion_tokens``, which
+            # llama.cpp's server ignores, letting a small model run on to n_ctx.
+            kwargs["extra_body"] = {"max_tokens": max_tokens}
+        else:
+            kwargs["max_tokens"] = max_tokens
     if json_mode:
         # OpenAI, llama.cpp's server, Ollama and vLLM all accept JSON mode; fakes ignore it.
         kwargs["response_format"] = {"type": "json_object"}

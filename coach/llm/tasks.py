@@ -68,6 +68,7 @@ MAX_PASSAGES = 3
 MAX_PASSAGE_CHARS = 700  # small local models have 2k-token contexts
 MAX_TOKENS = {"rewrite": 450, "exercise": 220, "partner": 160}
 DEFAULT_GUIDANCE_ID = "technique-i-statements#the-i-statement-formula"
+_CUT_OFF = "The answer was too long and was cut off; answer much more briefly."
 DEFAULT_WHY = "Names a feeling, keeps your point and ends with a request."
 
 
@@ -249,6 +250,7 @@ class _Task(Generic[T]):
         notes: list[str] = []
         outcome = Outcome()
         for _ in range(MAX_ATTEMPTS):
+            called = time.perf_counter()
             try:
                 reply = call_model(
                     model,
@@ -257,7 +259,14 @@ class _Task(Generic[T]):
                     json_mode=self.json_mode,
                 )
             except ModelCallError as exc:
-                return meter.finish(self.name, self.offline, OFFLINE_FALLBACK, exc.reason)
+                # The time spent waiting before a failure is the model's, not Coach's.
+                meter.add((time.perf_counter() - called) * 1000, None, None)
+                if exc.reason != "malformed":
+                    return meter.finish(self.name, self.offline, OFFLINE_FALLBACK, exc.reason)
+                # Unreadable or cut off at max_tokens: worth the one retry, like bad JSON.
+                outcome = Outcome([Problem(f"{self.name}:cut_off", _CUT_OFF, "malformed")])
+                notes = _retry_notes(outcome)
+                continue
             meter.add_reply(reply)
             value, outcome = self.accept(reply.text)
             if outcome.ok and value is not None:
@@ -456,8 +465,13 @@ async def stream_rewrite(
                 meter.pause()
                 yield RetractEvent(reason=exc.reason)
                 meter.resume()
-            yield result(meter.finish("rewrite", offline, OFFLINE_FALLBACK, exc.reason))
-            return
+            if exc.reason != "malformed":
+                yield result(meter.finish("rewrite", offline, OFFLINE_FALLBACK, exc.reason))
+                return
+            # Cut off at max_tokens or unreadable: one retry, as in the non-streaming path.
+            outcome = Outcome([Problem("rewrite:cut_off", _CUT_OFF, "malformed")])
+            notes = _retry_notes(outcome)
+            continue
         meter.add(stats.model_ms, stats.prompt_tokens, stats.completion_tokens)
         if flagged:
             outcome = Outcome(

