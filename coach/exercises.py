@@ -98,24 +98,6 @@ def choose(
         (stage, False, False, ["minutes", "solo/together"]),
         (None, False, False, ["stage", "minutes", "solo/together"]),
     ]
-    found = next(
-        (
-            (candidates, relaxed)
-            for attempt_stage, use_who, use_minutes, relaxed in attempts
-            if (
-                candidates := [
-                    doc
-                    for doc in base.exercises(attempt_stage)
-                    if _fits(doc, constraints, use_who=use_who, use_minutes=use_minutes)
-                ]
-            )
-        ),
-        None,
-    )
-    if found is None:
-        return None
-    candidates, relaxed = found
-
     recency = {exercise_id: n for n, exercise_id in enumerate(recent)}
 
     def rank(doc: Document) -> tuple[int, float, str]:
@@ -124,7 +106,24 @@ def choose(
         freshness = -len(recent) - 1 if seen is None else -seen
         return (freshness, -similarity.get(doc.id, 0.0), doc.id)
 
-    ordered = sorted(candidates, key=rank)
+    # Walk the attempts in order: the first that fits anything supplies the exercise and
+    # says what was relaxed; later ones only top up the alternatives to two.
+    ordered: list[Document] = []
+    relaxed: list[str] | None = None
+    for attempt_stage, use_who, use_minutes, loosened in attempts:
+        fitting = [
+            doc
+            for doc in base.exercises(attempt_stage)
+            if _fits(doc, constraints, use_who=use_who, use_minutes=use_minutes)
+            and doc not in ordered
+        ]
+        if fitting and relaxed is None:
+            relaxed = loosened
+        ordered += sorted(fitting, key=rank)
+        if len(ordered) >= 3:
+            break
+    if not ordered or relaxed is None:
+        return None
     cards = [ExerciseCard.from_document(doc) for doc in ordered[:3]]
     return Choice(
         exercise=cards[0],
