@@ -57,7 +57,6 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=64 * 1024, gt=0)
     max_text_chars: int = Field(default=10_000, gt=0)
 
-    retention_days: int | None = Field(default=None, ge=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("locale")
