@@ -144,6 +144,17 @@ def _leak_problems(text: str) -> list[Problem]:
     return []
 
 
+def drop_marker_lines(text: str) -> str:
+    """``text`` without lines that only echo a data-block marker.
+
+    Small models often open by copying a ``<<<DATA ...>>>`` line from the prompt. Such
+    a line is never meant for the person, so it is dropped before parsing; a marker
+    left anywhere else is still refused as a leak.
+    """
+    marker = re.compile(r"^\s*<<<\s*(?:END\s+)?DATA\b[^\n]*$", re.IGNORECASE)
+    return "\n".join(line for line in text.splitlines() if not marker.match(line))
+
+
 def _safety_problems(
     text: str, locale: str | None, context: SafetyVerdict | None, what: str
 ) -> list[Problem]:
@@ -327,7 +338,7 @@ def parse_reasons(raw: str) -> list[str]:
 
     Numbered lines keep their number so :func:`check_reasons` can see them.
     """
-    text = raw.strip()
+    text = drop_marker_lines(raw).strip()
     if not text:
         raise MalformedOutputError("empty reply")
     if text.lstrip("`").lstrip().startswith(("{", "[", "json")):
@@ -347,7 +358,8 @@ def parse_reasons(raw: str) -> list[str]:
         lines.append(re.sub(r"^[-*•]\s+", "", stripped))
     if not lines:
         raise MalformedOutputError("no reason lines")
-    return lines
+    # Small models run on past the asked-for count; only what would be shown is checked.
+    return lines[: load_guards().exercise.max_reasons]
 
 
 def _step_numbers(line: str) -> list[tuple[int, str | None]]:
@@ -420,8 +432,14 @@ def check_reasons(
 
 
 def clean_partner_reply(raw: str, persona_name: str) -> str:
-    """The reply without a leading name label or wrapping quotes."""
-    text = raw.strip()
+    """The partner's turn: the first paragraph, without an echoed marker, label or quotes.
+
+    A model that runs on into a script ("Person: ... Sam: ...") has given its turn in
+    the first paragraph; the rest is never shown. A first paragraph that is someone
+    else's line keeps its label, so :func:`check_partner_reply` refuses it.
+    """
+    text = drop_marker_lines(raw).strip()
+    text = re.split(r"\n\s*\n|\n(?=\s*[A-Za-z][\w ]{0,20}:)", text, maxsplit=1)[0].strip()
     label = re.compile(
         rf"^\s*(?:\*\*)?(?:{re.escape(persona_name)}|partner|assistant)(?:\*\*)?\s*:\s*",
         re.IGNORECASE,
@@ -438,7 +456,11 @@ def check_partner_reply(
     locale: str | None = None,
     context: SafetyVerdict | None = None,
 ) -> Outcome:
-    """Every reason ``text`` cannot be shown as the practice partner's turn."""
+    """Every reason ``text`` cannot be shown as the practice partner's turn.
+
+    Relevance is not checked: a natural reply ("Now? I just got home.") often shares
+    no word with what it answers, so a word-overlap test would refuse good turns.
+    """
     limits = load_guards().partner
     outcome = Outcome()
     problems = outcome.problems
@@ -456,7 +478,7 @@ def check_partner_reply(
                 "Stay in character as the partner; do not mention AI, coaching or practice.",
             )
         )
-    if re.search(r"^\s*(?:user|partner)\s*:", text, re.IGNORECASE | re.MULTILINE):
+    if re.search(r"^\s*(?:user|partner|person)\s*:", text, re.IGNORECASE | re.MULTILINE):
         problems.append(
             Problem("partner:script", "Write only the partner's next turn, not a script.")
         )
