@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from pathlib import Path
 
+from benchmarks._memory import rss_mib
 from coach.embedding import OnnxEmbedder
 
 _SEED_SENTENCES = [
@@ -45,24 +45,13 @@ def _passages(count: int, chars: int = 400) -> list[str]:
     return out
 
 
-def _rss_mib() -> float:
-    """Resident memory of this process from /proc (Linux); 0 where unavailable."""
-    status = Path("/proc/self/status")
-    if not status.exists():
-        return 0.0
-    for line in status.read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def run() -> dict[str, float | int | str]:
-    rss_before = _rss_mib()
+    rss_before = rss_mib()
     embedder = OnnxEmbedder()
     started = time.perf_counter()
     embedder.load()
     load_s = time.perf_counter() - started
-    rss_loaded = _rss_mib()
+    rss_loaded = rss_mib()
 
     passages = _passages(100)
     embedder.embed(passages[:4])  # first run allocates the session's buffers
@@ -87,5 +76,5 @@ def run() -> dict[str, float | int | str]:
         "query_ms_p95": round(latencies[int(0.95 * len(latencies)) - 1], 2),
         "rss_mib_before_load": round(rss_before, 1),
         "rss_mib_after_load": round(rss_loaded, 1),
-        "rss_mib_after_embedding": round(_rss_mib(), 1),
+        "rss_mib_after_embedding": round(rss_mib(), 1),
     }

@@ -10,6 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks._memory import rss_mib
+
 QUERIES = [
     "we got back together after he cheated and i keep checking his phone",
     "how do i apologise so it doesn't sound fake",
@@ -24,19 +26,12 @@ QUERIES = [
 ]
 
 
-def _rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def run() -> dict[str, float | int | str]:
     from coach import knowledge
     from coach.config import Settings
     from coach.retrieval import KnowledgeIndex
 
-    rss_start = _rss_mib()
+    rss_start = rss_mib()
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as data_dir:
         settings = Settings(data_dir=Path(data_dir))
         base = knowledge.load(settings.knowledge_dir)
@@ -44,7 +39,7 @@ def run() -> dict[str, float | int | str]:
         index = KnowledgeIndex(settings)
         report = index.ingest(base)
         build = time.perf_counter() - started
-        rss_loaded = _rss_mib()
+        rss_loaded = rss_mib()
 
         started = time.perf_counter()
         again = KnowledgeIndex(settings).ingest(base)

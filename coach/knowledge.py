@@ -24,16 +24,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from coach.errors import KnowledgeError
+from coach.stages import STAGE_IDS
 
-STAGE_IDS: tuple[str, ...] = (
-    "reflect",
-    "support",
-    "values",
-    "patterns",
-    "trust",
-    "balance",
-    "recommit",
-)
 Kind = Literal["guidance", "exercise", "technique", "safety"]
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)

@@ -175,6 +175,14 @@ class Coach:
         result.rewrites = rewrite(text, analysis)
         return result
 
+    def save_draft(self, result: DraftResult, *, user_id: str = LOCAL_USER) -> str | None:
+        """Keep a checked draft in history (only when the person asks). Never urgent ones."""
+        if result.status == "safety" or result.text is None:
+            return None
+        return self.store.save_draft(
+            user_id=user_id, text=result.text, result=result.model_dump(mode="json")
+        )
+
     def _cited(self, analysis: DraftAnalysis) -> list[CitedFinding]:
         return [
             CitedFinding(

@@ -28,7 +28,7 @@ from api.deps import CoachDep, SettingsDep, UserDep
 from api.errors import STATUS_BY_CODE
 from coach import practice
 from coach.errors import CoachError, InputError
-from coach.service import ExerciseRequest
+from coach.service import DraftResult, ExerciseRequest
 from coach.stages import list_stages
 
 router = APIRouter(include_in_schema=False)
@@ -261,6 +261,12 @@ def draft_submit(
         return _render(
             request, "draft.html", _draft_context(text=text, error=error), status_code=status
         )
+    return _draft_result_page(request, result, text)
+
+
+def _draft_result_page(
+    request: Request, result: DraftResult, text: str, *, saved: bool = False
+) -> HTMLResponse:
     if result.status == "safety":
         # Only the resources: the text is not echoed and no coaching is shown.
         return _render(request, "draft.html", _draft_context(result=result))
@@ -274,6 +280,7 @@ def draft_submit(
             findings=findings,
             segments=_segments(result.text or text, findings),
             builder=result.i_statement or {},
+            saved=saved,
         ),
     )
 
@@ -290,29 +297,13 @@ def draft_save(
     try:
         result = coach.rewrite_draft(text, locale=_locale(request, settings))
         if result.status != "safety":
-            coach.store.save_draft(
-                user_id=user_id, text=text, result=result.model_dump(mode="json")
-            )
+            coach.save_draft(result, user_id=user_id)
     except CoachError as exc:
         error, status = _error(exc)
         return _render(
             request, "draft.html", _draft_context(text=text, error=error), status_code=status
         )
-    if result.status == "safety":
-        return _render(request, "draft.html", _draft_context(result=result))
-    findings = _in_reading_order(result.findings)
-    return _render(
-        request,
-        "draft.html",
-        _draft_context(
-            result=result,
-            text=text,
-            findings=findings,
-            segments=_segments(result.text or text, findings),
-            builder=result.i_statement or {},
-            saved=True,
-        ),
-    )
+    return _draft_result_page(request, result, text, saved=True)
 
 
 @router.post("/draft/i-statement", response_class=HTMLResponse)
