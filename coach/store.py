@@ -109,7 +109,9 @@ class Store:
         self.url = url
         with self._guard():
             self._engine = engine or _make_engine(url)
+            # Practice keeps its tables in its own module; importing it registers them.
             import coach.practice_store  # noqa: F401
+
             Base.metadata.create_all(self._engine)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
 
