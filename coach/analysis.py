@@ -26,7 +26,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -500,7 +500,12 @@ class SemanticParams(BaseModel):
     similarity: float = Field(ge=-1, le=1)
     max_sentences: int = Field(ge=1)
     weight: float = Field(gt=0, le=1)
+    clean_forms: list[str] = Field(default_factory=list)
     findings: dict[Kind, _SemanticFinding]
+
+    @cached_property
+    def clean_patterns(self) -> list[re.Pattern[str]]:
+        return [re.compile(pattern, re.IGNORECASE) for pattern in self.clean_forms]
 
 
 @lru_cache(maxsize=1)
@@ -543,6 +548,9 @@ def _own_feeling() -> re.Pattern[str]:
 
 def _clean_form(scene: _Scene, start: int, end: int) -> bool:
     if any(scene.in_context(name, start, end) for name in _CLEAN_FORMS):
+        return True
+    piece = scene.text[start:end]
+    if any(p.search(piece) for p in load_semantic_params().clean_patterns):
         return True
     return bool(_own_feeling().search(scene.text, start, end))
 

@@ -441,8 +441,18 @@ def _screen(settings: Settings, text: str, locale: str | None) -> tuple[SafetyVe
 
 
 def _stops_practice(verdict: SafetyVerdict) -> bool:
-    # Rehearsing reconciliation with someone who is abusive can put a person at risk.
-    return verdict.level == "urgent" or "abuse" in verdict.categories
+    """Urgent, or abuse named by a rule.
+
+    Rehearsing reconciliation with someone who is abusive can put a person at risk. A
+    caution that rests only on the screen's meaning-based reading (a sentence that
+    sounds like control, with no rule behind it) is a doubt, not a finding: the
+    session goes on and the person is shown the support note and lines.
+    """
+    if verdict.level == "urgent":
+        return True
+    return any(
+        e.category == "abuse" and not e.rule.startswith("semantic.") for e in verdict.evidence
+    )
 
 
 def _flooded(text: str, analysis: DraftAnalysis) -> bool:
