@@ -106,12 +106,28 @@ class Coach:
         *,
         store: Store | None = None,
         index: KnowledgeIndex | None = None,
+        chat_model: Any = None,
     ) -> None:
         self.settings = settings
         if store is not None:
             self.__dict__["store"] = store
         if index is not None:
             self.__dict__["index"] = index
+        if chat_model is not None:
+            self.__dict__["chat_model"] = chat_model
+
+    @cached_property
+    def chat_model(self) -> Any:
+        """The configured model, or None offline (or when it cannot be built: offline then)."""
+        if not self.settings.llm_enabled:
+            return None
+        from coach.errors import CoachError
+        from coach.llm import build_chat_model
+
+        try:
+            return build_chat_model(self.settings)
+        except CoachError:
+            return None
 
     @cached_property
     def store(self) -> Store:
@@ -173,7 +189,33 @@ class Coach:
         analysis = analyze(text)
         result.i_statement = build_i_statement(text, analysis)
         result.rewrites = rewrite(text, analysis)
+        if self.settings.llm_enabled:
+            self._rewrite_with_model(result, analysis, locale)
         return result
+
+    def _rewrite_with_model(
+        self, result: DraftResult, analysis: DraftAnalysis, locale: str | None
+    ) -> None:
+        """Richer rewrites from the model, checked like ours; ours stay if it fails."""
+        if self.chat_model is None:
+            result.engine = "offline-fallback"
+            return
+        from coach.llm import rewrite_with_llm
+
+        text = result.text or ""
+        passages = self.index.search(text, k=4, kind="technique")
+        answer = rewrite_with_llm(
+            self.chat_model,
+            self.settings,
+            text,
+            analysis,
+            passages,
+            result.rewrites,
+            locale=locale,
+            safety_context=result.safety,
+        )
+        result.rewrites = answer.value
+        result.engine = answer.engine
 
     def save_draft(self, result: DraftResult, *, user_id: str = LOCAL_USER) -> str | None:
         """Keep a checked draft in history (only when the person asks). Never urgent ones."""
@@ -260,12 +302,39 @@ class Coach:
         result.alternatives = choice.alternatives
         result.relaxed = choice.relaxed
         result.why = self._why(choice.exercise, stage_id, guess, source, request)
+        if self.settings.llm_enabled:
+            self._personalise_with_model(result, request, verdict, locale)
         result.citations = [
             c
             for c in (self.cite(choice.exercise.id), self.cite(f"stage-{stage_id}"))
             if c is not None
         ]
         return result
+
+    def _personalise_with_model(
+        self,
+        result: ExerciseResult,
+        request: ExerciseRequest,
+        verdict: SafetyVerdict,
+        locale: str | None,
+    ) -> None:
+        """Say why the exercise fits in the person's terms; the steps stay the guidance's."""
+        if self.chat_model is None or result.exercise is None:
+            result.engine = "offline-fallback"
+            return
+        from coach.llm import personalise_exercise
+
+        answer = personalise_exercise(
+            self.chat_model,
+            self.settings,
+            request.description,
+            result.exercise,
+            result.why,
+            locale=locale,
+            safety_context=verdict,
+        )
+        result.why = answer.value
+        result.engine = answer.engine
 
     def _why(
         self,
