@@ -112,6 +112,7 @@ class GuardConfig(BaseModel):
     rewrite: _RewriteLimits
     exercise: _ExerciseLimits
     partner: _PartnerLimits
+    echo_words: int = Field(ge=4)
     leaks: list[str]
 
     @field_validator("leaks")
@@ -141,6 +142,27 @@ def _search_any(patterns: list[str], text: str) -> bool:
 def _leak_problems(text: str) -> list[Problem]:
     if _search_any(load_guards().leaks, text):
         return [Problem("prompt_leak", "Do not copy the data markers or these instructions.")]
+    return []
+
+
+_WORDS = re.compile(r"[a-z0-9']+")
+
+
+def echo_problems(text: str, prompt: str, what: str) -> list[Problem]:
+    """A problem when ``text`` copies ``echo_words`` consecutive words from ``prompt``."""
+    size = load_guards().echo_words
+    words = _WORDS.findall(text.lower())
+    if len(words) < size:
+        return []
+    source = " " + " ".join(_WORDS.findall(prompt.lower())) + " "
+    for start in range(len(words) - size + 1):
+        if " " + " ".join(words[start : start + size]) + " " in source:
+            return [
+                Problem(
+                    f"{what}:echo",
+                    "Write your own words; do not copy the instructions or the person's text.",
+                )
+            ]
     return []
 
 
@@ -318,7 +340,7 @@ def check_rewrite(
 # ---------------------------------------------------------------------------- exercises
 
 
-_BULLET = re.compile(r"^\s*(?:[-*•]\s+|\d{1,2}[.)]\s+)?(?P<body>.+?)\s*$")
+_SECOND_PERSON = re.compile(r"\b(?:you|your|you're|yourself|yourselves)\b", re.IGNORECASE)
 _ORDINALS = {
     "first": 1,
     "second": 2,
@@ -396,13 +418,22 @@ def check_reasons(
     problems += _safety_problems(joined, locale, context, "exercise")
     problems += _leak_problems(joined)
     steps = [content_words(step) for step in card.steps]
-    grounding = content_words(description) | content_words(
-        f"{card.title} {card.summary} {' '.join(card.steps)}"
-    )
+    about_card = content_words(f"{card.title} {card.summary} {' '.join(card.steps)}")
+    about_person = content_words(description)
+    if not any(content_words(reason) & about_person for reason in reasons):
+        problems.append(
+            Problem("exercise:not_personal", "Connect a reason to what the person wrote.")
+        )
+    if len({" ".join(r.lower().split()) for r in reasons}) < len(reasons):
+        problems.append(Problem("exercise:repeated", "Do not repeat a reason."))
     invented = False
     for reason in reasons:
         if len(reason) > limits.max_reason_chars:
             problems.append(Problem("exercise:too_long", "Keep each reason to one sentence."))
+        if not _SECOND_PERSON.search(reason):
+            problems.append(
+                Problem("exercise:not_addressed", 'Speak to the person as "you" in each reason.')
+            )
         for number, body in _step_numbers(reason):
             if number < 1 or number > len(steps):
                 invented = True
@@ -411,12 +442,9 @@ def check_reasons(
                 shared = wanted & content_words(body)
                 if wanted and len(shared) < limits.step_match_share * len(wanted):
                     invented = True
-        if not content_words(reason) & grounding:
+        if not content_words(reason) & about_card:
             problems.append(
-                Problem(
-                    "exercise:ungrounded",
-                    "Connect each reason to what the person wrote or to the exercise.",
-                )
+                Problem("exercise:ungrounded", "Say in each reason what the exercise does.")
             )
     if invented:
         problems.append(
@@ -432,14 +460,14 @@ def check_reasons(
 
 
 def clean_partner_reply(raw: str, persona_name: str) -> str:
-    """The partner's turn: the first paragraph, without an echoed marker, label or quotes.
+    """The partner's turn: the first line, without an echoed marker, label or quotes.
 
-    A model that runs on into a script ("Person: ... Sam: ...") has given its turn in
-    the first paragraph; the rest is never shown. A first paragraph that is someone
+    A model that runs on into a script ("Person: ... Sam: ...") or repeats itself has
+    given its turn in the first line; the rest is never shown. A first paragraph that is someone
     else's line keeps its label, so :func:`check_partner_reply` refuses it.
     """
     text = drop_marker_lines(raw).strip()
-    text = re.split(r"\n\s*\n|\n(?=\s*[A-Za-z][\w ]{0,20}:)", text, maxsplit=1)[0].strip()
+    text = text.split("\n", 1)[0].strip()
     label = re.compile(
         rf"^\s*(?:\*\*)?(?:{re.escape(persona_name)}|partner|assistant)(?:\*\*)?\s*:\s*",
         re.IGNORECASE,

@@ -34,6 +34,7 @@ from coach.llm.guards import (
     check_reasons,
     check_rewrite,
     clean_partner_reply,
+    echo_problems,
     load_guards,
     parse_reasons,
     parse_rewrites,
@@ -234,6 +235,7 @@ class _Task(Generic[T]):
     def __init__(self, settings: Settings, offline: T) -> None:
         self.settings = settings
         self.offline = offline
+        self.prompt_text = ""
 
     def context(self) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -243,7 +245,10 @@ class _Task(Generic[T]):
 
     def messages(self, retry_notes: list[str]) -> Messages:
         context = {**self.context(), "retry_problems": retry_notes}
-        return _messages(self.settings, self.name, context)
+        messages = _messages(self.settings, self.name, context)
+        # Kept for the echo check: an answer that copies its prompt is no answer.
+        self.prompt_text = "\n".join(content for _, content in messages)
+        return messages
 
     def run(self, model: Any) -> EngineAnswer[T]:
         meter = _Meter()
@@ -540,6 +545,7 @@ class _ExerciseTask(_Task[list[str]]):
             locale=self.locale,
             context=self.safety_context,
         )
+        outcome.problems += echo_problems("\n".join(reasons), self.prompt_text, "exercise")
         return (reasons if outcome.ok else None), outcome
 
 
@@ -596,6 +602,7 @@ class _PartnerTask(_Task[str]):
     def accept(self, raw: str) -> tuple[str | None, Outcome]:
         reply = clean_partner_reply(raw, self.persona.name)
         outcome = check_partner_reply(reply, locale=self.locale, context=self.safety_context)
+        outcome.problems += echo_problems(reply, self.prompt_text, "partner")
         return (reply if outcome.ok else None), outcome
 
 

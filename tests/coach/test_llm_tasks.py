@@ -343,7 +343,7 @@ def test_invented_steps_are_refused(settings: Settings, card: ExerciseCard) -> N
 def test_quoting_the_cards_own_step_by_number_is_not_invention(
     settings: Settings, card: ExerciseCard
 ) -> None:
-    reply = "- Step 2 lets you compare the lists without judging, which you said is hard."
+    reply = "- Step 2 lets you compare the lists without judging, so chores stop being a fight."
     answer = personalise_exercise(
         FakeListChatModel(responses=[reply]), settings, DESCRIPTION, card, ["off"]
     )
@@ -481,3 +481,19 @@ def test_only_the_reasons_that_would_be_shown_are_checked_and_kept(
     )
     assert answer.fallback_reason is None
     assert len(answer.value) == 3
+
+
+def test_echoing_the_prompt_is_not_an_answer(settings: Settings, card: ExerciseCard) -> None:
+    echo = f"- {DESCRIPTION}"
+    answer = personalise_exercise(
+        FakeListChatModel(responses=[echo, echo]), settings, DESCRIPTION, card, ["off"]
+    )
+    assert answer.engine == "offline-fallback"
+    assert "exercise:echo" in answer.problems
+    brief = "Tired after work, a bit defensive. Why tell the person, in their situation, anything?"
+    persona = PartnerPersona(name="Sam", brief=brief)
+    answer = partner_reply(
+        FakeListChatModel(responses=[brief, brief]), settings, persona, "Fridays", TURNS, "Okay."
+    )
+    assert answer.engine == "offline-fallback"
+    assert "partner:echo" in answer.problems

