@@ -73,7 +73,8 @@ def tune_safety() -> None:
                 neg_n += 1
                 neg_u += level == 2
                 neg_c += level == 1
-        if neg_u / neg_n > 0.02 or neg_c / neg_n > 0.15:
+        # An urgent false alarm withholds all coaching, so it is held to 1%.
+        if neg_u / neg_n > 0.01 or neg_c / neg_n > 0.15:
             continue
         score = urgent_hit / urgent_n + 0.5 * caution_hit / caution_n - 0.5 * neg_c / neg_n
         if best is None or score > best[0]:
