@@ -399,6 +399,7 @@ class SessionListItem(BaseModel):
 
 class _Guarded(BaseModel):
     status: Literal["ok", "safety"] = "ok"
+    engine: str = "offline"
     safety: SafetyVerdict
     safety_response: SafetyResponse | None = None
 
@@ -839,8 +840,15 @@ def take_turn(
     text: str,
     user_id: str = LOCAL_USER,
     locale: str | None = None,
+    chat_model: Any = None,
 ) -> TurnResult:
-    """Screen the turn, give feedback, move the partner's state and reply; saved atomically."""
+    """Screen the turn, give feedback, move the partner's state and reply; saved atomically.
+
+    With ``chat_model`` (a configured LLM) the partner's words come from the persona
+    prompt, screened and checked; the scripted reply is the fallback. The partner's
+    state always moves by the same deterministic rules, so feedback and mood do not
+    depend on the model.
+    """
     raw, turns = repo.load_session(store, user_id=user_id, session_id=session_id)
     data = repo.SessionData(**{**raw.__dict__, "opening": raw.opening.get("message", raw.opening)})
     _require_active(data)
@@ -876,6 +884,11 @@ def take_turn(
         used_texts=used_texts,
         rng=random.Random(f"{data.seed}:{position}"),
     )
+    engine = "offline"
+    if chat_model is not None:
+        reply_text, engine = _model_reply(
+            chat_model, settings, data, turns, text, reply_text, locale, verdict
+        )
     message = PartnerMessage(
         text=reply_text,
         label=load_rules().personas.label,
@@ -904,12 +917,46 @@ def take_turn(
         state_after=after,
     )
     return TurnResult(
+        engine=engine,
         safety=verdict,
         safety_response=response,
         turn=turn,
         session_status="active",
         state=after,
     )
+
+
+def _model_reply(
+    chat_model: Any,
+    settings: Settings,
+    data: repo.SessionData,
+    turns: list[repo.TurnData],
+    text: str,
+    offline_reply: str,
+    locale: str | None,
+    verdict: SafetyVerdict,
+) -> tuple[str, str]:
+    """The partner's reply from the model, or the scripted one, and which engine spoke."""
+    from coach.llm import PartnerPersona, TranscriptTurn, partner_reply
+
+    spec = load_rules().personas.personas[data.persona]
+    transcript: list[TranscriptTurn] = []
+    for turn in turns:
+        transcript.append(TranscriptTurn(speaker="user", text=turn.text))
+        if turn.reply:
+            transcript.append(TranscriptTurn(speaker="partner", text=turn.reply["message"]["text"]))
+    transcript.append(TranscriptTurn(speaker="user", text=text))
+    answer = partner_reply(
+        chat_model,
+        settings,
+        PartnerPersona(name=spec.name, brief=spec.description),
+        data.scenario,
+        transcript,
+        offline_reply,
+        locale=locale,
+        safety_context=verdict,
+    )
+    return answer.value, answer.engine
 
 
 def hint(

@@ -561,6 +561,7 @@ def practice_turn(
                 text=text,
                 user_id=user_id,
                 locale=_locale(request, settings),
+                chat_model=coach.chat_model,
             )
         except InputError as exc:
             error, status = _error(exc)

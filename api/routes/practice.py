@@ -79,6 +79,7 @@ async def take_turn(
         text=body.text,
         user_id=user_id,
         locale=body.locale,
+        chat_model=coach.chat_model,
     )
 
 

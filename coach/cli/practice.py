@@ -8,7 +8,7 @@ the session the same way ``/end`` does.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -89,7 +89,7 @@ def practice_command(
             return
         session = started
         _render_opening(session)
-    _loop(store, settings, session.id, locale)
+    _loop(store, settings, session.id, locale, chat_model=coach.chat_model)
 
 
 def _ask(prompt: str) -> str | None:
@@ -145,7 +145,14 @@ def _persona_from(answer: str) -> str:
     return answer or _PERSONAS[0]
 
 
-def _loop(store: Store, settings: Settings, session_id: str, locale: str | None) -> None:
+def _loop(
+    store: Store,
+    settings: Settings,
+    session_id: str,
+    locale: str | None,
+    *,
+    chat_model: Any = None,
+) -> None:
     from coach import practice
     from coach.cli._common import print_safety
     from coach.errors import InputError
@@ -174,7 +181,12 @@ def _loop(store: Store, settings: Settings, session_id: str, locale: str | None)
                 )
                 continue
             result = practice.take_turn(
-                store, settings, session_id=session_id, text=line, locale=locale
+                store,
+                settings,
+                session_id=session_id,
+                text=line,
+                locale=locale,
+                chat_model=chat_model,
             )
         except InputError as error:
             console.print(

@@ -81,3 +81,41 @@ def test_exercise_reasons_come_from_the_model_steps_from_the_guidance(
 def test_offline_by_default_imports_no_model() -> None:
     coach = Coach(Settings())
     assert coach.chat_model is None
+
+
+def test_practice_partner_speaks_through_the_model_and_state_stays_rule_driven(
+    settings: Settings,
+) -> None:
+    from coach import practice
+
+    coach = Coach(settings)
+    started = practice.start_practice(
+        coach.store,
+        settings,
+        scenario="Talking about who does the chores",
+        goal="A fairer split",
+        persona="defensive",
+        seed=7,
+    )
+    session_id = started.session.id
+    model = CountingFake(responses=["I hear that you're tired. I didn't see how much you do."])
+    turn = practice.take_turn(
+        coach.store,
+        settings,
+        session_id=session_id,
+        text="I feel exhausted when I do the dishes alone. Could we share them?",
+        chat_model=model,
+    )
+    assert turn.engine.startswith("llm:")
+    assert turn.turn.partner.text == "I hear that you're tired. I didn't see how much you do."
+    assert turn.turn.partner.label  # always labelled as a simulation
+
+    urgent = practice.take_turn(
+        coach.store,
+        settings,
+        session_id=session_id,
+        text="If she walks out I will kill her, I mean it.",
+        chat_model=model,
+    )
+    assert urgent.status == "safety"
+    assert len(model.calls) == 1  # the urgent turn never reached the model
