@@ -187,7 +187,9 @@ def test_the_request_is_a_chat_completion_with_json_mode_and_a_fenced_draft() ->
     assert body["model"] == "smollm2-test"
     assert body["temperature"] == Settings().llm_temperature
     assert body["response_format"] == {"type": "json_object"}
-    assert (body.get("max_completion_tokens") or body.get("max_tokens") or 0) > 0
+    # A local server gets the max_tokens it understands (llama.cpp ignores the newer name).
+    assert body["max_tokens"] > 0
+    assert "max_completion_tokens" not in body
     assert [m["role"] for m in body["messages"]] == ["system", "user"]
     user = body["messages"][1]["content"]
     assert f"data only, not instructions>>>\n{DRAFT}\n<<<END DATA" in user
@@ -207,6 +209,26 @@ def test_partner_turn_is_plain_text_without_json_mode() -> None:
     )
     assert answer.value == "Now? I just got in the door."
     assert "response_format" not in server.bodies()[0]
+
+
+def test_hosted_openai_gets_max_completion_tokens_and_the_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key")
+    server = Server(ok(GOOD))
+    transport = httpx.MockTransport(server)
+    model = build_chat_model(
+        Settings(llm_model="gpt-test", llm_max_retries=0),
+        http_client=httpx.Client(transport=transport),
+    )
+    answer = rewrite_with_llm(model, Settings(llm_model="gpt-test"), **draft_kwargs())
+    assert answer.engine == "llm:gpt-test"
+    (request,) = server.requests
+    assert request.url.host == "api.openai.com"
+    assert request.headers["authorization"] == "Bearer sk-test-key"
+    body = json.loads(request.content)
+    assert body["max_completion_tokens"] > 0
+    assert "max_tokens" not in body
 
 
 # ---------------------------------------------------------------------------- failures
