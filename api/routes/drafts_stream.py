@@ -40,21 +40,18 @@ _OFFLINE_ONLY: dict[str, Any] = (
 )
 
 
-def get_chat_model(request: Request) -> Any | None:
-    """The app's chat model (built once), or None when no model is configured.
+def get_chat_model(request: Request, coach: Coach) -> Any | None:
+    """The chat model, or None when no model is configured (or it cannot be built).
 
-    Tests put a fake on ``app.state.chat_model``.
+    ``app.state.chat_model`` wins when set (tests put a fake there); otherwise the
+    facade's own model, so the app builds one client, not two.
     """
-    settings = request.app.state.settings
-    if not settings.llm_enabled:
+    if not coach.settings.llm_enabled:
         return None
     model = getattr(request.app.state, "chat_model", None)
-    if model is None:
-        from coach.llm import build_chat_model
-
-        model = build_chat_model(settings)
-        request.app.state.chat_model = model
-    return model
+    if model is not None:
+        return model
+    return getattr(coach, "chat_model", None)
 
 
 def _event(name: str, payload: dict[str, Any]) -> dict[str, str]:
@@ -95,7 +92,7 @@ async def rewrite_draft_stream(
         return EventSourceResponse(
             _single(_event("safety", result.model_dump(mode="json", exclude_none=True)))
         )
-    model = get_chat_model(request)
+    model = get_chat_model(request, coach)
     if model is None:
         return EventSourceResponse(_single(_done(result, engine=result.engine)))
     passages = await run_in_threadpool(_passages, coach, body.text)
