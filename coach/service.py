@@ -181,15 +181,21 @@ class Coach:
             reminder=DECISION_REMINDER,
         )
 
-    def rewrite_draft(self, text: str, *, locale: str | None = None) -> DraftResult:
-        """The analysis plus an I-statement scaffold and two or three rewrites."""
+    def rewrite_draft(
+        self, text: str, *, locale: str | None = None, use_llm: bool = True
+    ) -> DraftResult:
+        """The analysis plus an I-statement scaffold and two or three rewrites.
+
+        ``use_llm=False`` keeps the offline rewrites even when a model is configured
+        (the streaming route asks the model itself).
+        """
         result = self.analyze_draft(text, locale=locale)
         if result.status == "safety":
             return result
         analysis = analyze(text)
         result.i_statement = build_i_statement(text, analysis)
         result.rewrites = rewrite(text, analysis)
-        if self.settings.llm_enabled:
+        if use_llm and self.settings.llm_enabled:
             self._rewrite_with_model(result, analysis, locale)
         return result
 

@@ -421,7 +421,7 @@ def classify(text: str, *, semantic: bool = True) -> StageGuess:
     runners_up = [
         StageScore(stage=stage, score=round(score, 3))  # type: ignore[arg-type]
         for stage, score in ranked[1:]
-        if score > 0
+        if round(score, 3) > 0  # a trace of semantic evidence is not a runner-up
     ][: scoring.max_runners_up]
     return StageGuess(
         stage=top_stage,  # type: ignore[arg-type]

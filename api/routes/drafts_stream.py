@@ -16,7 +16,6 @@ more here before it is sent.
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -33,11 +32,6 @@ from coach.service import Coach, DraftResult
 router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
 
 PASSAGES = 3
-# When the facade can call the model itself, ask it for the offline path only: the
-# model's turn happens here, streamed.
-_OFFLINE_ONLY: dict[str, Any] = (
-    {"use_llm": False} if "use_llm" in inspect.signature(Coach.rewrite_draft).parameters else {}
-)
 
 
 def get_chat_model(request: Request, coach: Coach) -> Any | None:
@@ -85,8 +79,9 @@ async def rewrite_draft_stream(
     body: DraftRequest, coach: CoachDep, request: Request
 ) -> EventSourceResponse:
     """Rewrites as server-sent events: ``token``s, maybe ``retract``, then ``done``."""
+    # Offline rewrites and the safety screen only: the model's turn happens here, streamed.
     result = await run_in_threadpool(
-        coach.rewrite_draft, body.text, locale=body.locale, **_OFFLINE_ONLY
+        coach.rewrite_draft, body.text, locale=body.locale, use_llm=False
     )
     if result.status == "safety":
         return EventSourceResponse(
