@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
@@ -226,7 +227,7 @@ def _retry_notes(outcome: Outcome) -> list[str]:
     return seen
 
 
-class _Task(Generic[T]):
+class _Task(ABC, Generic[T]):
     """One task's prompt and acceptance; the attempt loop is shared by sync and stream."""
 
     name: str
@@ -237,11 +238,13 @@ class _Task(Generic[T]):
         self.offline = offline
         self.prompt_text = ""
 
-    def context(self) -> dict[str, Any]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def context(self) -> dict[str, Any]:
+        """What the task's prompt template is rendered with."""
 
-    def accept(self, raw: str) -> tuple[T | None, Outcome]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def accept(self, raw: str) -> tuple[T | None, Outcome]:
+        """Parse and check the model's raw reply: the value, or None and why not."""
 
     def messages(self, retry_notes: list[str]) -> Messages:
         context = {**self.context(), "retry_problems": retry_notes}
