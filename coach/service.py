@@ -166,12 +166,16 @@ class Coach:
 
     def analyze_draft(self, text: str, *, locale: str | None = None) -> DraftResult:
         """Point at the words that will land badly, and why."""
+        return self._analyzed(text, locale)[0]
+
+    def _analyzed(self, text: str, locale: str | None) -> tuple[DraftResult, DraftAnalysis | None]:
+        """The draft result and the analysis behind it (None when the screen stopped us)."""
         check_text(text, max_chars=self.settings.max_text_chars)
         verdict, response = self._screen(text, locale)
         if verdict.level == "urgent":
-            return DraftResult(status="safety", safety=verdict, safety_response=response)
+            return DraftResult(status="safety", safety=verdict, safety_response=response), None
         analysis = analyze(text)
-        return DraftResult(
+        result = DraftResult(
             safety=verdict,
             safety_response=response,
             text=text,
@@ -180,6 +184,7 @@ class Coach:
             findings=self._cited(analysis),
             reminder=DECISION_REMINDER,
         )
+        return result, analysis
 
     def rewrite_draft(
         self, text: str, *, locale: str | None = None, use_llm: bool = True
@@ -189,10 +194,9 @@ class Coach:
         ``use_llm=False`` keeps the offline rewrites even when a model is configured
         (the streaming route asks the model itself).
         """
-        result = self.analyze_draft(text, locale=locale)
-        if result.status == "safety":
+        result, analysis = self._analyzed(text, locale)
+        if analysis is None:
             return result
-        analysis = analyze(text)
         result.i_statement = build_i_statement(text, analysis)
         result.rewrites = rewrite(text, analysis)
         if use_llm and self.settings.llm_enabled:
