@@ -44,7 +44,7 @@ from pydantic import (
 from coach.config import get_settings
 from coach.errors import InputError, KnowledgeError
 from coach.paths import PACKAGE_DATA_DIR
-from coach.semantic import AnchorSet, Sentence, split_sentences
+from coach.semantic import AnchorSet, Sentence, split_clauses, split_sentences
 
 __all__ = [
     "DraftAnalysis",
@@ -555,7 +555,9 @@ def _clean_form(scene: _Scene, start: int, end: int) -> bool:
     return bool(_own_feeling().search(scene.text, start, end))
 
 
-_CLAUSE_BREAK = re.compile(r",|;|:| - |\b(?:and|but|so|because|though)\b", re.IGNORECASE)
+# Where a sentence is cut for the meaning-based reading. Not the rules' _CLAUSE_BREAK:
+# that one decides clause contexts and cuts only at "but"/"though".
+_SEMANTIC_BREAK = re.compile(r",|;|:| - |\b(?:and|but|so|because|though)\b", re.IGNORECASE)
 
 
 def semantic_candidates(text: str, existing: list[Finding]) -> list[Sentence]:
@@ -575,14 +577,11 @@ def semantic_candidates(text: str, existing: list[Finding]) -> list[Sentence]:
         if not touched(sentence.start, sentence.end):
             pieces.append(sentence)
             continue
-        start = sentence.start
-        for boundary in [*_CLAUSE_BREAK.finditer(text, sentence.start, sentence.end), None]:
-            end = boundary.start() if boundary else sentence.end
-            clause_start, clause_end = _trim(text, start, end)
-            clause = text[clause_start:clause_end]
-            if len(clause.split()) >= 3 and not touched(clause_start, clause_end):
-                pieces.append(Sentence(clause_start, clause_end, clause))
-            start = boundary.end() if boundary else sentence.end
+        pieces += [
+            clause
+            for clause in split_clauses(text, sentence, _SEMANTIC_BREAK)
+            if not touched(clause.start, clause.end)
+        ]
     return [p for p in pieces if not _clean_form(scene, p.start, p.end)]
 
 

@@ -51,15 +51,19 @@ class Reading:
     similarity: float  # similarity of the closest anchor with that label
 
 
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def split_sentences(text: str, *, limit: int | None = None) -> list[Sentence]:
     """Sentences with their exact character offsets in ``text``."""
     found: list[Sentence] = []
     for match in _SENTENCE.finditer(text):
-        start, end = match.start(), match.end()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
+        start, end = _trim(text, match.start(), match.end())
         while end - start > _MAX_SENTENCE_CHARS:
             cut = text.rfind(" ", start, start + _MAX_SENTENCE_CHARS)
             cut = cut if cut > start else start + _MAX_SENTENCE_CHARS
@@ -71,6 +75,25 @@ def split_sentences(text: str, *, limit: int | None = None) -> list[Sentence]:
         if limit is not None and len(found) >= limit:
             break
     return found
+
+
+def split_clauses(
+    text: str, sentence: Sentence, breaks: re.Pattern[str], *, min_words: int = 3
+) -> list[Sentence]:
+    """The clauses of ``sentence`` cut at ``breaks``, trimmed, with offsets into ``text``.
+
+    Clauses shorter than ``min_words`` are dropped: too little to read by meaning.
+    """
+    clauses: list[Sentence] = []
+    start = sentence.start
+    for boundary in [*breaks.finditer(text, sentence.start, sentence.end), None]:
+        end = boundary.start() if boundary else sentence.end
+        clause_start, clause_end = _trim(text, start, end)
+        piece = text[clause_start:clause_end]
+        if len(piece.split()) >= min_words:
+            clauses.append(Sentence(clause_start, clause_end, piece))
+        start = boundary.end() if boundary else sentence.end
+    return clauses
 
 
 class AnchorSet:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from coach.paths import PACKAGE_DATA_DIR
 from coach.safety._models import CATEGORY_ORDER, Evidence
 from coach.safety._rules import RuleSet, load_rules
-from coach.semantic import AnchorSet, Sentence, split_sentences
+from coach.semantic import AnchorSet, Sentence, split_clauses, split_sentences
 
 ANCHORS_FILE = PACKAGE_DATA_DIR / "safety_anchors.yaml"
 PARAMS_FILE = PACKAGE_DATA_DIR / "semantic_params.yaml"
@@ -68,7 +68,9 @@ def anchor_set() -> AnchorSet | None:
     return AnchorSet(labels, k=load_params().k)
 
 
-_CLAUSE_BREAK = re.compile(r",|;|:| - |\b(?:but|and|so|because|though|although|while)\b")
+_CLAUSE_BREAK = re.compile(
+    r",|;|:| - |\b(?:but|and|so|because|though|although|while)\b", re.IGNORECASE
+)
 _STRAIGHT = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 
@@ -103,16 +105,11 @@ def candidates(text: str, params: SafetyParams) -> list[tuple[Sentence, bool]]:
         if not _negated(rules, lowered):
             pieces.append((sentence, may_be_urgent))
             continue
-        start = 0
-        for boundary in [*_CLAUSE_BREAK.finditer(lowered), None]:
-            end = boundary.start() if boundary else len(lowered)
-            clause = sentence.text[start:end].strip()
-            if len(clause.split()) >= 3 and not _negated(
-                rules, clause.lower().translate(_STRAIGHT)
-            ):
-                offset = sentence.start + sentence.text.index(clause, start)
-                pieces.append((Sentence(offset, offset + len(clause), clause), may_be_urgent))
-            start = boundary.end() if boundary else len(lowered)
+        pieces += [
+            (clause, may_be_urgent)
+            for clause in split_clauses(text, sentence, _CLAUSE_BREAK)
+            if not _negated(rules, clause.text.lower().translate(_STRAIGHT))
+        ]
     return pieces
 
 
