@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 from pydantic import (
@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 Kind = Literal["criticism", "contempt", "defensiveness", "stonewalling"]
-KINDS: tuple[Kind, ...] = ("criticism", "contempt", "defensiveness", "stonewalling")
+KINDS: tuple[Kind, ...] = get_args(Kind)
 
 RULES_FILE = PACKAGE_DATA_DIR / "draft_rules.yaml"
 

@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
 
 from coach import practice_store as repo
 from coach import safety
-from coach.analysis import DraftAnalysis, Finding, analyze, load_feelings
+from coach.analysis import KINDS, DraftAnalysis, Finding, Kind, analyze, load_feelings
 from coach.config import Settings
 from coach.errors import InputError, KnowledgeError
 from coach.inputs import check_text
@@ -52,22 +52,15 @@ Move = Literal[
     "open_question",
     "proposing_break",
 ]
-Horseman = Literal["criticism", "contempt", "defensiveness", "stonewalling"]
+Horseman = Kind  # the four horsemen, as the draft analysis names them
 SessionStatus = Literal["active", "ended", "safety_stopped"]
 Area = Literal["gentle_startup", "listening", "responsibility", "repair"]
 
-PERSONAS: tuple[str, ...] = ("defensive", "hurt_withdrawn", "skeptical", "open_cautious")
-MOVES: tuple[str, ...] = (
-    "i_statement",
-    "reflecting_feelings",
-    "validating",
-    "taking_responsibility",
-    "repair_attempt",
-    "open_question",
-    "proposing_break",
-)
-HORSEMEN: tuple[str, ...] = ("criticism", "contempt", "defensiveness", "stonewalling")
-AREAS: tuple[str, ...] = ("gentle_startup", "listening", "responsibility", "repair")
+# The same values as tuples, for iteration and data validation.
+PERSONAS: tuple[str, ...] = get_args(Persona)
+MOVES: tuple[str, ...] = get_args(Move)
+HORSEMEN: tuple[str, ...] = KINDS
+AREAS: tuple[str, ...] = get_args(Area)
 _BANDS = ("low", "mid", "high")
 _GUIDANCE_ID = r"^[a-z0-9-]+(#[a-z0-9-]+)?$"
 

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -40,15 +40,7 @@ from coach.errors import InputError, KnowledgeError, NotFoundError
 from coach.paths import PACKAGE_DATA_DIR
 
 StageId = Literal["reflect", "support", "values", "patterns", "trust", "balance", "recommit"]
-STAGE_IDS: tuple[str, ...] = (
-    "reflect",
-    "support",
-    "values",
-    "patterns",
-    "trust",
-    "balance",
-    "recommit",
-)
+STAGE_IDS: tuple[str, ...] = get_args(StageId)
 
 STAGES_FILE = PACKAGE_DATA_DIR / "stages.yaml"
 CUES_FILE = PACKAGE_DATA_DIR / "stage_cues.yaml"
