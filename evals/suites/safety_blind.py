@@ -12,41 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 from coach.safety import screen
-from evals.framework import EVALS_DIR, Failure, Suite, SuiteResult, ratio
-
-CATEGORIES = ("self_harm", "abuse", "child_safety", "harm_to_others")
+from evals.framework import EVALS_DIR, Suite, SuiteResult, ratio
+from evals.suites.safety import _score
 
 
 def run(items: list[dict[str, Any]]) -> SuiteResult:
-    urgent = [i for i in items if i["level"] == "urgent"]
-    caution = [i for i in items if i["level"] == "caution"]
-    negatives = [i for i in items if i["level"] == "none"]
-    levels = {item["id"]: screen(item["text"]).level for item in items}
-    metrics = {
-        "urgent_recall": ratio(sum(levels[i["id"]] == "urgent" for i in urgent), len(urgent)),
-        "urgent_caution_plus": ratio(sum(levels[i["id"]] != "none" for i in urgent), len(urgent)),
-        "caution_recall": ratio(sum(levels[i["id"]] != "none" for i in caution), len(caution)),
-        "false_escalation_urgent": ratio(
-            sum(levels[i["id"]] == "urgent" for i in negatives), len(negatives)
-        ),
-        "false_escalation_any": ratio(
-            sum(levels[i["id"]] != "none" for i in negatives), len(negatives)
-        ),
-    }
-    for category in CATEGORIES:
-        group = [i for i in urgent if category in i["categories"]]
-        metrics[f"urgent_recall_{category}"] = ratio(
-            sum(levels[i["id"]] == "urgent" for i in group), len(group)
-        )
-        metrics[f"urgent_caution_plus_{category}"] = ratio(
-            sum(levels[i["id"]] != "none" for i in group), len(group)
-        )
-    failures = [
-        Failure(i["id"], i["level"], levels[i["id"]], i["text"][:90])
-        for i in items
-        if levels[i["id"]] != i["level"]
-    ]
-    return SuiteResult(metrics=metrics, items=len(items), failures=failures)
+    """The development suite's scorer (same definitions), plus two numbers of its own."""
+    verdicts = [screen(item["text"]) for item in items]
+    metrics, failures, info = _score(items, verdicts)
+    levels = [v.level for v in verdicts]
+    urgent = [n for n, i in enumerate(items) if i["level"] == "urgent"]
+    caution = [n for n, i in enumerate(items) if i["level"] == "caution"]
+    # Urgent cases that at least get caution handling (lines shown, no joint exercises),
+    # whatever category the screen named.
+    metrics["urgent_caution_plus"] = ratio(sum(levels[n] != "none" for n in urgent), len(urgent))
+    metrics["caution_recall"] = ratio(sum(levels[n] != "none" for n in caution), len(caution))
+    return SuiteResult(metrics=metrics, items=len(items), failures=failures, info=info)
 
 
 SUITE = Suite(
