@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coach.analysis import KINDS, analyze
+from coach.analysis import KINDS, DraftAnalysis, analyze
 from coach.reframe import MAX_LENGTH_RATIO, content_words, rewrite
 from evals.framework import EVALS_DIR, Failure, Suite, SuiteResult, ratio
 
@@ -41,17 +41,15 @@ def _topic_words(text: str, spans: list[tuple[int, int]]) -> set[str]:
     return content_words("".join(chars))
 
 
-def run(items: list[dict[str, Any]]) -> SuiteResult:
+def score_blame(
+    items: list[dict[str, Any]], analyses: list[DraftAnalysis]
+) -> tuple[dict[str, float], list[Failure], dict[str, int]]:
+    """Blame precision, recall, F1 and per-kind recall (shared with the blind suite)."""
     failures: list[Failure] = []
     tp = fp = fn = 0
     kind_total = dict.fromkeys(KINDS, 0)
     kind_found = dict.fromkeys(KINDS, 0)
-    blaming = lint_clean = length_ok = two_or_more = 0
-    topic_items = topic_kept = 0
-    rewrites_total = rewrites_topic = 0
-
-    for item in items:
-        analysis = analyze(item["text"])
+    for item, analysis in zip(items, analyses, strict=True):
         expected = bool(item["blame"])
         if analysis.blame and expected:
             tp += 1
@@ -67,8 +65,27 @@ def run(items: list[dict[str, Any]]) -> SuiteResult:
                 kind_found[kind] += 1
             elif analysis.blame:
                 failures.append(Failure(item["id"], kind, analysis.kinds, "kind missed"))
+    precision = ratio(tp, tp + fp)
+    recall = ratio(tp, tp + fn)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    metrics = {
+        "blame_precision": precision,
+        "blame_recall": recall,
+        "blame_f1": f1,
+        **{f"recall_{kind}": ratio(kind_found[kind], kind_total[kind]) for kind in KINDS},
+    }
+    return metrics, failures, kind_total
 
-        if not expected:
+
+def run(items: list[dict[str, Any]]) -> SuiteResult:
+    analyses = [analyze(item["text"]) for item in items]
+    metrics, failures, kind_total = score_blame(items, analyses)
+    blaming = lint_clean = length_ok = two_or_more = 0
+    topic_items = topic_kept = 0
+    rewrites_total = rewrites_topic = 0
+
+    for item, analysis in zip(items, analyses, strict=True):
+        if not item["blame"]:
             continue
         blaming += 1
         versions = rewrite(item["text"], analysis)
@@ -93,14 +110,7 @@ def run(items: list[dict[str, Any]]) -> SuiteResult:
             if kept and all(kept):
                 topic_kept += 1
 
-    precision = ratio(tp, tp + fp)
-    recall = ratio(tp, tp + fn)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    metrics = {
-        "blame_precision": precision,
-        "blame_recall": recall,
-        "blame_f1": f1,
-        **{f"recall_{kind}": ratio(kind_found[kind], kind_total[kind]) for kind in KINDS},
+    metrics |= {
         "rewrite_lint_clean": ratio(lint_clean, blaming),
         "rewrite_topic_kept": ratio(topic_kept, topic_items),
         "rewrite_length_ok": ratio(length_ok, blaming),

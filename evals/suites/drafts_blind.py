@@ -10,32 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from coach.analysis import KINDS, analyze
-from evals.framework import EVALS_DIR, Failure, Suite, SuiteResult, ratio
+from coach.analysis import analyze
+from evals.framework import EVALS_DIR, Suite, SuiteResult
+from evals.suites.drafts import score_blame
 
 
 def run(items: list[dict[str, Any]]) -> SuiteResult:
-    tp = fp = fn = 0
-    kind_total = dict.fromkeys(KINDS, 0)
-    kind_found = dict.fromkeys(KINDS, 0)
-    failures = []
-    for item in items:
-        analysis = analyze(item["text"])
-        flagged, expected = analysis.blame, bool(item["blame"])
-        tp += flagged and expected
-        fp += flagged and not expected
-        fn += (not flagged) and expected
-        found = {f.kind for f in analysis.findings}
-        for kind in item.get("kinds", []):
-            kind_total[kind] += 1
-            kind_found[kind] += kind in found
-        if flagged != expected:
-            failures.append(Failure(item["id"], expected, flagged, item["text"][:90]))
-    precision, recall = ratio(tp, tp + fp), ratio(tp, tp + fn)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    metrics = {"blame_precision": precision, "blame_recall": recall, "blame_f1": f1}
-    metrics.update({f"recall_{k}": ratio(kind_found[k], kind_total[k]) for k in KINDS})
-    return SuiteResult(metrics=metrics, items=len(items), failures=failures)
+    """The development suite's blame scorer, on text the analysis was never tuned on."""
+    metrics, failures, kind_total = score_blame(items, [analyze(i["text"]) for i in items])
+    return SuiteResult(
+        metrics=metrics, items=len(items), failures=failures, info={"kind_counts": kind_total}
+    )
 
 
 SUITE = Suite(
