@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.coach-installed
 
-.PHONY: run test lint evals bench screenshots browser llm-tools clean
+.PHONY: run test lint evals bench screenshots browser servers llm-tools clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,16 @@ browser:
 	  if [ "$$SUDO" = none ]; then echo "chromium missing and no root: browser tests will be skipped"; \
 	  else $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; fi; }
 
-test: $(STAMP) browser
+# Debian's PostgreSQL server for the tests that run the store on a real database
+# (tests/servers start a throwaway cluster on loopback; the Chroma server comes with
+# the chromadb package). Installed when missing and when we may, like chromium.
+servers:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi; \
+	  if [ "$$SUDO" = none ]; then echo "postgresql missing and no root: PostgreSQL tests will be skipped"; \
+	  else $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; fi; }
+
+test: $(STAMP) browser servers
 	$(BIN)/python -m pytest
 	$(BIN)/python -m evals
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from coach.paths import default_knowledge_dir, default_prompts_dir
 
@@ -39,9 +39,15 @@ class Settings(BaseSettings):
     )
 
     # Storage and retrieval engines. Empty means the embedded defaults.
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite if unset.")
-    chroma_host: str | None = None
-    chroma_port: int = 8000
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/coach "
+        "(pip install 'coach[postgres]'); SQLite in data_dir if unset.",
+    )
+    chroma_host: str | None = Field(
+        default=None, description="A Chroma server (`chroma run`); the embedded index if unset."
+    )
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
 
     # Optional LLM endpoint (OpenAI-compatible). Unset means the offline engine.
     llm_base_url: str | None = None
@@ -56,8 +62,71 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_request_bytes: int = Field(default=64 * 1024, gt=0)
     max_text_chars: int = Field(default=10_000, gt=0)
+    auth: Literal["local", "tokens"] = Field(
+        default="local",
+        description="'local': one person, no sign-in (for this computer only). 'tokens': "
+        "each person signs in with a token from `coach users add` (for a shared server).",
+    )
+    cookie_secure: bool | None = Field(
+        default=None, description="Mark cookies Secure; unset means only on https requests."
+    )
+    session_hours: int = Field(
+        default=12, ge=1, le=24 * 90, description="How long a browser sign-in lasts."
+    )
+
+    # Abuse protection
+    api_docs: bool = Field(
+        default=False,
+        description="Serve the Swagger UI at /docs. Off by default: it loads scripts from a "
+        "CDN, which an offline install cannot reach; /openapi.json is always served.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser, comma-separated "
+        "(empty: no CORS headers at all, so only same-origin pages can call it).",
+    )
+    rate_limit_enabled: bool = Field(
+        default=True, description="Refuse requests past the limits below with 429."
+    )
+    rate_limit_per_minute: int = Field(
+        default=300,
+        ge=1,
+        description="Requests per minute for one user (in local mode, the one local person).",
+    )
+    rate_limit_ip_per_minute: int = Field(
+        default=600,
+        ge=1,
+        description="Requests per minute from one client address, signed in or not.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        # COACH_CORS_ORIGINS=https://a.example,https://b.example reads as a list.
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Privacy
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Delete drafts, exercise history and practice sessions older than this "
+        "many days (unset keeps them until you delete them).",
+    )
+    dont_save: bool = Field(
+        default=False,
+        description="Keep nothing on disk: the database lives in memory and is gone when "
+        "Coach stops (wins over COACH_DATABASE_URL).",
+    )
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _blank_retention_is_off(cls, value: Any) -> Any:
+        # COACH_RETENTION_DAYS= (empty) in a .env means "off", like the other optional settings.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("locale")
     @classmethod

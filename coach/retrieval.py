@@ -255,7 +255,9 @@ class KnowledgeIndex:
         except Exception as exc:
             raise RetrievalIndexError(
                 f"Searching the guidance index failed ({type(exc).__name__}).",
-                hint="Run `coach ingest --rebuild`.",
+                hint="Check that the Chroma server is up, then run `coach ingest`."
+                if self._settings.chroma_host
+                else "Run `coach ingest --rebuild`.",
             ) from exc
         hits = []
         for pid, text, meta, distance in zip(

@@ -10,10 +10,13 @@ and each write is one transaction: it lands whole or not at all.
 from __future__ import annotations
 
 import json
+import logging
+import threading
+import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -32,10 +35,16 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from coach.errors import NotFoundError, StorageError
 
 LOCAL_USER = "local"
+
+# An in-memory SQLite database: what "don't save" mode stores into (see memory_store).
+MEMORY_URL = "sqlite://"
+
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -105,14 +114,26 @@ class SavedDraft(BaseModel):
 class Store:
     """The repository. Construct once per process; it is safe to share across threads."""
 
+    # Retention is off until set_retention() (the Coach facade calls it from settings).
+    _retention_days: int | None = None
+    _purge_every: float
+    _clock: Callable[[], float]
+    _next_purge: float = 0.0
+    # Set by memory_store(): its one shared connection must serve one transaction at a time.
+    _serial: threading.RLock | None = None
+    _purge_lock = threading.Lock()
+
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
         self.url = url
         with self._guard():
             self._engine = engine or _make_engine(url)
             # Practice keeps its tables in its own module; importing it registers them.
+            import coach.accounts  # (and the sign-in tables, for COACH_AUTH=tokens)
             import coach.practice_store  # noqa: F401
+            from coach import migrate
 
-            Base.metadata.create_all(self._engine)
+            # Alembic, not create_all: an existing database is brought up to date too.
+            migrate.upgrade(self._engine)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
 
     @contextmanager
@@ -130,8 +151,88 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction: committed if the block finishes, rolled back if it raises."""
-        with self._guard(), self._sessions.begin() as session:
+        self._purge_if_due()
+        serial: AbstractContextManager[Any] = self._serial or nullcontext()
+        with serial, self._guard(), self._sessions.begin() as session:
             yield session
+
+    # -- retention --------------------------------------------------------------
+
+    def set_retention(
+        self,
+        days: int | None,
+        *,
+        every_seconds: float = 3600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Purge rows older than ``days`` on the next use, then at most once per ``every_seconds``.
+
+        Checked at the start of every transaction, so a long-running server keeps to
+        the limit without a scheduler; between purges the check is one comparison.
+        """
+        self._retention_days = days
+        self._purge_every = every_seconds
+        self._clock = clock
+        self._next_purge = 0.0
+
+    def _purge_if_due(self) -> None:
+        if self._retention_days is None or self._clock() < self._next_purge:
+            return
+        if not self._purge_lock.acquire(blocking=False):
+            return  # another thread is purging right now
+        try:
+            # Set first: the purge's own transaction passes through here too.
+            self._next_purge = self._clock() + self._purge_every
+            self.purge_before(cutoff=_now() - timedelta(days=self._retention_days))
+        except StorageError as exc:
+            # The person's own request goes on (and fails on its own if the database is
+            # down); the purge is tried again after the next interval.
+            reason = type(exc.__cause__).__name__
+            log.warning("Retention purge failed (%s); retrying later.", reason)
+        finally:
+            self._purge_lock.release()
+
+    def purge_before(self, *, cutoff: datetime) -> dict[str, int]:
+        """Delete every user's drafts, exercise events and practice sessions older than ``cutoff``.
+
+        An exercise counts from when it was last touched (done, or else recommended). A
+        practice session goes whole, with all its turns, once its last activity is older:
+        deleting single turns would break the turn order and the partner state that the
+        remaining turns rest on. Real deletion; on SQLite the freed space is zeroed and the
+        write-ahead log checkpointed, so the words do not linger in the file either.
+        """
+        from coach.practice_store import PracticeSessionRow, PracticeTurnRow
+
+        if self._retention_days is not None:
+            # This purge stands in for the periodic one (which would otherwise run first,
+            # inside our own transaction's start, and leave nothing for us to count).
+            self._next_purge = self._clock() + self._purge_every
+        sqlite = self._engine.dialect.name == "sqlite"
+        with self.session() as session:
+            if sqlite:
+                session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
+            stale = select(PracticeSessionRow.id).where(PracticeSessionRow.updated_at < cutoff)
+            counts = {
+                "practice_turns": session.execute(
+                    delete(PracticeTurnRow).where(PracticeTurnRow.session_id.in_(stale))
+                ).rowcount,
+                "practice_sessions": session.execute(
+                    delete(PracticeSessionRow).where(PracticeSessionRow.updated_at < cutoff)
+                ).rowcount,
+                "drafts": session.execute(
+                    delete(DraftRecord).where(DraftRecord.created_at < cutoff)
+                ).rowcount,
+                "exercises": session.execute(
+                    delete(ExerciseEvent).where(
+                        func.coalesce(ExerciseEvent.done_at, ExerciseEvent.recommended_at) < cutoff
+                    )
+                ).rowcount,
+            }
+        if sqlite and any(counts.values()):
+            serial: AbstractContextManager[Any] = self._serial or nullcontext()
+            with serial, self._guard(), self._engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return counts
 
     def _ensure_user(self, session: Session, user_id: str) -> None:
         if session.get(User, user_id) is None:
@@ -276,6 +377,8 @@ def _exercise_entry(row: ExerciseEvent) -> ExerciseEntry:
 
 
 def _make_engine(url: str) -> Engine:
+    # hide_parameters: statement parameters are people's words; SQLAlchemy would put them
+    # in its INFO log lines and in the text of every database error (coach.log_privacy).
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
@@ -283,7 +386,10 @@ def _make_engine(url: str) -> Engine:
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 5}, pool_pre_ping=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": 5},
+            pool_pre_ping=True,
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
@@ -294,4 +400,39 @@ def _make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    if url.startswith("postgresql"):
+        # Timestamps come back in UTC whatever the server's own TimeZone setting is, so
+        # every worker (and every machine) reports the same times.
+        return create_engine(
+            url,
+            connect_args={"options": "-c timezone=UTC"},
+            pool_pre_ping=True,
+            hide_parameters=True,
+        )
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def memory_store() -> Store:
+    """A store in an in-memory SQLite database, for "don't save" mode.
+
+    Nothing reaches the disk and everything is gone when the process ends. StaticPool
+    keeps the one connection every thread shares (an in-memory database lives and dies
+    with its connection), so practice sessions and exports still work meanwhile; the
+    store serialises transactions because that connection cannot interleave them.
+    """
+    engine = create_engine(
+        MEMORY_URL,
+        connect_args={"check_same_thread": False},
+        poolclass=StaticPool,
+        hide_parameters=True,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    store = Store(MEMORY_URL, engine=engine)
+    store._serial = threading.RLock()
+    return store

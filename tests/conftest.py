@@ -10,6 +10,9 @@ import pytest
 
 from coach.config import get_settings
 
+# Backends (SQLite / PostgreSQL, embedded / server Chroma) any suite can ask for.
+pytest_plugins = ("tests.servers.fixtures",)
+
 
 @pytest.fixture(scope="session")
 def shared_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

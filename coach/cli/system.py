@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from coach.cli._app import app, console
+
+if TYPE_CHECKING:
+    from coach.config import Settings
 
 
 @app.command("config")
@@ -35,7 +38,7 @@ def serve_command(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
 ) -> None:
-    """Serve the web app and API with uvicorn."""
+    """Serve the web app and API with uvicorn (several worker processes with --workers)."""
     import uvicorn
 
     from coach.config import get_settings
@@ -43,6 +46,7 @@ def serve_command(
     settings = get_settings()
     bind_host = host or settings.host
     bind_port = port or settings.port
+    _prepare_workers(settings, workers)
     console.print(f"Coach is running at [bold]http://{bind_host}:{bind_port}/[/] (Ctrl+C to stop)")
     uvicorn.run(
         "api.app:create_app",
@@ -53,3 +57,34 @@ def serve_command(
         reload=reload,
         log_level=settings.log_level.lower(),
     )
+
+
+def _prepare_workers(settings: Settings, workers: int) -> None:
+    """Checks and set-up that belong to the one parent process, before any worker starts."""
+    from coach.errors import ConfigError
+    from coach.store import Store
+
+    if workers > 1 and settings.dont_save:
+        raise ConfigError(
+            "Don't-save mode keeps everything in one process's memory, so with several "
+            "workers a person's drafts would appear and vanish from one request to the next.",
+            hint="Use --workers 1 with COACH_DONT_SAVE.",
+        )
+    if not settings.dont_save:
+        # Migrate here once, so the workers find the schema current instead of queueing
+        # for the migration lock (or, on SQLite, racing for it) as they start.
+        Store(settings.effective_database_url)
+    local = [
+        name
+        for name, embedded in (
+            ("the SQLite file", not settings.database_url),
+            ("the embedded search index", not settings.chroma_host),
+        )
+        if embedded
+    ]
+    if workers > 1 and local:
+        console.print(
+            f"[dim]The workers share {' and '.join(local)} on this machine (run `coach ingest` "
+            "before starting them). To spread over machines, set COACH_DATABASE_URL and "
+            "COACH_CHROMA_HOST (README: Deployment beyond one machine).[/]"
+        )

@@ -1,4 +1,9 @@
-"""Index building, incremental ingest, filters and the corrupt / mismatched index paths."""
+"""Index building, incremental ingest, filters and the corrupt / mismatched index paths.
+
+Most tests run on the embedded index and on a Chroma server started by the test
+run (``chroma_location`` in :mod:`tests.servers.fixtures`); the ones about files
+on disk run on the embedded index only.
+"""
 
 from __future__ import annotations
 
@@ -43,7 +48,12 @@ def kb_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, kb_dir: Path) -> Settings:
+def settings(tmp_path: Path, kb_dir: Path, chroma_location: dict[str, object]) -> Settings:
+    return Settings(data_dir=tmp_path / "data", knowledge_dir=kb_dir, **chroma_location)
+
+
+@pytest.fixture
+def embedded_settings(tmp_path: Path, kb_dir: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", knowledge_dir=kb_dir)
 
 
@@ -83,7 +93,8 @@ def test_search_ranks_and_filters(settings: Settings) -> None:
     assert index.search("   ") == []
 
 
-def test_index_is_built_on_first_use(settings: Settings) -> None:
+def test_index_is_built_on_first_use(embedded_settings: Settings) -> None:
+    settings = embedded_settings
     assert not settings.index_dir.exists()
     assert KnowledgeIndex(settings, HashingEmbedder()).search("promises")
     assert settings.index_dir.exists()
@@ -97,7 +108,8 @@ def test_other_embedding_model_triggers_rebuild(settings: Settings, kb_dir: Path
     assert report.added == 7
 
 
-def test_corrupt_index_is_rebuilt(settings: Settings, kb_dir: Path) -> None:
+def test_corrupt_index_is_rebuilt(embedded_settings: Settings, kb_dir: Path) -> None:
+    settings = embedded_settings
     KnowledgeIndex(settings, HashingEmbedder()).ingest(knowledge.load(kb_dir))
     from chromadb.api.shared_system_client import SharedSystemClient
 

@@ -1,19 +1,34 @@
-"""The store keeps each user's data apart, deletes for real, and fails clearly."""
+"""The store keeps each user's data apart, deletes for real, and fails clearly.
+
+Each test runs on SQLite and on a PostgreSQL server started by the test run
+(``database_url`` in :mod:`tests.servers.fixtures`).
+"""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from coach.errors import NotFoundError, StorageError
 from coach.store import Store
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'coach.db'}")
+def store(database_url: str) -> Store:
+    return Store(database_url)
+
+
+def _column(url: str, sql: str) -> list[Any]:
+    """Read straight from the database, past the store, as another client would."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [row[0] for row in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
 
 
 def test_exercise_history_and_done(store: Store) -> None:
@@ -38,17 +53,14 @@ def test_users_never_see_each_other(store: Store) -> None:
     assert store.list_drafts(user_id="ana")[0].text == "private words"
 
 
-def test_delete_is_real(store: Store, tmp_path: Path) -> None:
+def test_delete_is_real(store: Store) -> None:
     store.save_draft(user_id="ana", text="delete me", result={})
     store.mark_exercise_done(user_id="ana", exercise_id="exercise-a", reflection="x")
     store.save_draft(user_id="ben", text="keep me", result={})
     counts = store.delete_user_data(user_id="ana")
     assert counts == {"drafts": 1, "exercises": 1}
-    with sqlite3.connect(tmp_path / "coach.db") as db:
-        texts = [row[0] for row in db.execute("select text from drafts")]
-        users = [row[0] for row in db.execute("select id from users")]
-    assert texts == ["keep me"]
-    assert users == ["ben"]
+    assert _column(store.url, "select text from drafts") == ["keep me"]
+    assert _column(store.url, "select id from users") == ["ben"]
 
 
 def test_export_is_json_ready(store: Store) -> None:
@@ -65,7 +77,7 @@ def test_unreachable_database_is_a_storage_error(tmp_path: Path) -> None:
         Store(f"sqlite:///{blocker / 'sub' / 'coach.db'}")
 
 
-def test_failed_write_leaves_nothing_half_written(store: Store, tmp_path: Path) -> None:
+def test_failed_write_leaves_nothing_half_written(store: Store) -> None:
     from coach.store import DraftRecord, User
 
     def crash_mid_write() -> None:
@@ -78,5 +90,4 @@ def test_failed_write_leaves_nothing_half_written(store: Store, tmp_path: Path) 
 
     with pytest.raises(RuntimeError):
         crash_mid_write()
-    with sqlite3.connect(tmp_path / "coach.db") as db:
-        assert list(db.execute("select count(*) from drafts")) == [(0,)]
+    assert _column(store.url, "select count(*) from drafts") == [0]
