@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
 from coach.config import Settings
 from coach.service import Coach
@@ -19,9 +19,21 @@ def get_coach(request: Request) -> Coach:
     return request.app.state.coach
 
 
-def get_user_id() -> str:
-    """Single-user local mode: everything belongs to the local user."""
-    return LOCAL_USER
+def get_user_id(request: Request, settings: Annotated[Settings, Depends(get_app_settings)]) -> str:
+    """The person this request acts for, as ``api.security`` identified them.
+
+    Local mode: always the one local person. Shared-server mode: the signed-in
+    account; the middleware has already turned everyone else away, and if it was
+    somehow not installed this refuses rather than guess (fail closed).
+    """
+    user_id = getattr(request.state, "user_id", None)
+    if user_id:
+        return str(user_id)
+    if settings.auth == "local":
+        return LOCAL_USER
+    raise HTTPException(
+        status_code=401, detail="Sign in first.", headers={"WWW-Authenticate": "Bearer"}
+    )
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from coach.config import Settings
+from tests.api.browser import BrowserClient
 
 
 @pytest.fixture
@@ -16,4 +17,5 @@ def settings(shared_index: Path) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> TestClient:
-    return TestClient(create_app(settings), raise_server_exceptions=False)
+    # Form posts carry the CSRF token, as from Coach's own pages (see tests/api/browser.py).
+    return BrowserClient(create_app(settings), raise_server_exceptions=False)
