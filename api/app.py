@@ -1,33 +1,93 @@
-"""The application factory. ``coach serve`` and the tests both build the app here."""
+"""The application factory. ``coach serve`` and the tests both build the app here.
+
+Middleware, outermost first (each ``add_middleware`` call wraps the ones before it):
+
+    security headers   every response, even the 500 page (see ``_CoachAPI``)
+    CORS               only when COACH_CORS_ORIGINS lists origins
+    rate limit (IP)    per client address, before credentials are looked up
+    authentication     finds the user (``api.security``)
+    rate limit (user)  per user, now that the user is known; 429 with Retry-After
+    body size limit    413 before a large body reaches any route
+"""
 
 from __future__ import annotations
 
 import pkgutil
+from functools import partial
 from importlib import import_module
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from api import routes
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimitMiddleware
+from api.security import install_security
+from api.security.headers import SecurityHeadersMiddleware
+from api.security.ratelimit import MemoryRateCounter, RateLimitMiddleware, client_key, user_key
 from coach.__about__ import __version__
 from coach.config import Settings, get_settings
 from coach.service import Coach
+from coach.store import LOCAL_USER
+
+DOCS_URL = "/docs"
+
+
+class _CoachAPI(FastAPI):
+    """FastAPI with the security headers outside even its server-error handler.
+
+    Starlette keeps that handler outermost, so a header middleware added the usual
+    way never sees the 500 responses it sends.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        docs_path = self.docs_url if self.docs_url else None
+        return SecurityHeadersMiddleware(super().build_middleware_stack(), docs_path=docs_path)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(
+    app = _CoachAPI(
         title="Coach",
         version=__version__,
         summary="Local-first relationship reflection and conversation coach.",
-        docs_url="/docs",
+        # The Swagger UI loads its scripts from a CDN: opt-in, so an offline install
+        # serves no page that cannot work. The schema itself is always there.
+        docs_url=DOCS_URL if settings.api_docs else None,
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
     app.state.coach = Coach(settings)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    counter = MemoryRateCounter() if settings.rate_limit_enabled else None
+    if counter is not None:
+        # Without sign-in every request is the local person's (see api.deps.get_user_id).
+        default_user = LOCAL_USER if settings.auth == "local" else None
+        app.add_middleware(
+            RateLimitMiddleware,
+            counter=counter,
+            per_minute=settings.rate_limit_per_minute,
+            key=partial(user_key, default_user=default_user),
+        )
+    install_security(app)
+    if counter is not None:
+        app.add_middleware(
+            RateLimitMiddleware,
+            counter=counter,
+            per_minute=settings.rate_limit_ip_per_minute,
+            key=client_key,
+        )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
     for router in _routers():
         app.include_router(router)
     return app

@@ -29,7 +29,9 @@ def main(argv: list[str]) -> int:
         for key, value in result.items():
             print(f"  {key:<36} {value}")
     out = Path(__file__).resolve().parent / "report.json"
-    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    # Running some benchmarks updates their entries and keeps the others' last results.
+    previous = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    out.write_text(json.dumps(previous | report, indent=2), encoding="utf-8")
     print(f"\nWritten to {out}")
     return 0
 

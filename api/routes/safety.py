@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import SettingsDep
+from coach.errors import InputError
 from coach.safety import (
     Resource,
     SafetyResponse,
@@ -43,6 +44,13 @@ class ResourceList(BaseModel):
 @router.post("/safety/screen", response_model=ScreenResult)
 def screen_text(body: ScreenRequest, settings: SettingsDep) -> ScreenResult:
     """Screen one text; ``response`` is what Coach would say (empty for level ``none``)."""
+    # The same length limit as every job: screening takes time in proportion to length.
+    if len(body.text) > settings.max_text_chars:
+        raise InputError(
+            f"The text is {len(body.text):,} characters long; "
+            f"the limit is {settings.max_text_chars:,}.",
+            hint="Screen it in parts.",
+        )
     verdict = screen(body.text, body.locale or settings.locale)
     return ScreenResult(verdict=verdict, response=safety_response(verdict))
 

@@ -1,0 +1,301 @@
+"""Bounded load on a real ``coach serve``: throughput, latency and the server's memory.
+
+Why: the other benchmarks time the engine in-process; this one measures what a
+person (or a handful of people) would see through the HTTP server, with its
+middleware, thread pool and database writes, and whether its memory keeps
+growing under steady traffic.
+
+How: ``coach ingest`` builds the index in a temporary ``COACH_DATA_DIR``, then
+``coach serve`` (offline, one worker, rate limits OFF so that the limiter does not
+turn the load into 429s) listens on a free loopback port. Each endpoint gets a
+warm-up round and then a measured round of a fixed number of requests with a
+fixed concurrency, under a time cap, one endpoint after another. The server's
+RSS is read from ``/proc`` after warm-up and after the measured rounds; growth
+over :data:`GROWTH_FLAG_MIB` is flagged.
+
+All traffic goes to 127.0.0.1 only. The client runs on the same machine, so the
+numbers are for "server and client share these cores", not the server alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.drafts import MESSAGE
+
+CONCURRENCY = 8
+WARMUP_REQUESTS = 24
+MEASURED_REQUESTS = 200
+TIME_CAP_SECONDS = 60.0
+STARTUP_TIMEOUT_SECONDS = 120.0
+TURNS_PER_SESSION = 10  # a practice conversation's length before a new session starts
+GROWTH_FLAG_MIB = 25.0
+
+DESCRIPTIONS = [
+    "We keep arguing about money and I shut down whenever she raises it.",
+    "Since the move we barely talk; evenings are phones and silence.",
+    "He says I criticise everything he does around the house.",
+    "We want to rebuild trust after I forgot her birthday again.",
+]
+TURNS = [
+    "I'm sorry I snapped at you last night. I was tired, but that's no excuse.",
+    "I feel hurt when plans change at the last minute, and I'd like us to agree on them.",
+    "Can you tell me more about what that was like for you?",
+    "You're right that I didn't listen. What would help you feel heard?",
+    "I'd like to try again. Could we talk for ten minutes after dinner?",
+]
+
+
+@dataclass
+class Round:
+    """The outcome of one round of requests against one endpoint."""
+
+    requests: int
+    attempted: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def record_error(self, what: str) -> None:
+        self.errors[what] = self.errors.get(what, 0) + 1
+
+
+# (client, request number, worker number) -> the response.
+Call = Callable[[httpx.AsyncClient, int, int], Awaitable[httpx.Response]]
+
+
+def run() -> dict[str, Any]:
+    if "PYTEST_CURRENT_TEST" in os.environ:
+        raise RuntimeError("The load benchmark starts a server: run `python -m benchmarks load`.")
+    with tempfile.TemporaryDirectory(prefix="coach-load-") as workdir:
+        env = _server_env(Path(workdir))
+        started = time.perf_counter()
+        _coach(["ingest"], env=env, cwd=workdir)
+        ingest_seconds = time.perf_counter() - started
+        port = _free_port()
+        log_path = Path(workdir) / "server.log"
+        with log_path.open("wb") as log:
+            server = subprocess.Popen(
+                [*_coach_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                cwd=workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                base = f"http://127.0.0.1:{port}"
+                _wait_until_up(base, server, log_path)
+                result = asyncio.run(_measure(base, server.pid))
+            finally:
+                server.terminate()
+                try:
+                    server.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+        return {
+            "server": "coach serve, 1 worker, offline engine, SQLite in a temp dir",
+            "rate_limits": "off (COACH_RATE_LIMIT_ENABLED=false) so they cannot distort it",
+            "concurrency": CONCURRENCY,
+            "warmup_requests_per_endpoint": WARMUP_REQUESTS,
+            "measured_requests_per_endpoint": MEASURED_REQUESTS,
+            "time_cap_seconds_per_endpoint": TIME_CAP_SECONDS,
+            "cpu_count": os.cpu_count(),
+            "ingest_seconds": round(ingest_seconds, 1),
+            **result,
+        }
+
+
+# ---------------------------------------------------------------------------- the server
+
+
+def _server_env(workdir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
+    env.pop("OPENAI_API_KEY", None)  # offline engine, whatever this shell has set
+    env.update(
+        COACH_DATA_DIR=str(workdir / "data"),
+        COACH_RATE_LIMIT_ENABLED="false",
+        COACH_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def _coach_command() -> list[str]:
+    """The ``coach`` console script of this interpreter, or its entry point if not installed."""
+    script = shutil.which("coach", path=str(Path(sys.executable).parent))
+    if script:
+        return [script]
+    return [sys.executable, "-c", "from coach.cli import main; main()"]
+
+
+def _coach(args: list[str], *, env: dict[str, str], cwd: str) -> None:
+    done = subprocess.run(
+        [*_coach_command(), *args], env=env, cwd=cwd, capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr).decode(errors="replace")[-2000:]
+        raise RuntimeError(f"coach {' '.join(args)} failed ({done.returncode}):\n{tail}")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(base: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            break
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    tail = log_path.read_text(errors="replace")[-2000:]
+    raise RuntimeError(f"coach serve did not come up:\n{tail}")
+
+
+def _rss_mib(pid: int, field_name: str = "VmRSS") -> float:
+    """A process's memory from ``/proc/PID/status`` in MiB (NaN where there is no /proc)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field_name}:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return float("nan")
+
+
+# ---------------------------------------------------------------------------- the load
+
+
+def _endpoints() -> dict[str, Call]:
+    """Each endpoint's request for the ``i``-th call, made by worker ``w``."""
+    sessions: dict[int, tuple[str, int]] = {}  # worker -> (session id, turns taken)
+
+    async def analyze(client: httpx.AsyncClient, _i: int, _w: int) -> httpx.Response:
+        return await client.post("/v1/drafts/analyze", json={"text": MESSAGE})
+
+    async def rewrite(client: httpx.AsyncClient, _i: int, _w: int) -> httpx.Response:
+        return await client.post("/v1/drafts/rewrite", json={"text": MESSAGE})
+
+    async def recommend(client: httpx.AsyncClient, i: int, _w: int) -> httpx.Response:
+        body = {"description": DESCRIPTIONS[i % len(DESCRIPTIONS)], "who": "together"}
+        return await client.post("/v1/exercises/recommend", json=body)
+
+    async def practice_turn(client: httpx.AsyncClient, i: int, w: int) -> httpx.Response:
+        # Each worker talks in its own session and starts a new one every few turns;
+        # when it does, the start is part of that measured request.
+        session_id, taken = sessions.get(w, ("", TURNS_PER_SESSION))
+        if taken >= TURNS_PER_SESSION:
+            started = await client.post(
+                "/v1/practice",
+                json={
+                    "scenario": "We fought about chores and stopped talking for two days.",
+                    "goal": "Apologise and agree on a plan",
+                    "persona": "hurt_withdrawn",
+                    "seed": i,
+                },
+            )
+            if started.status_code != 200:
+                return started
+            session_id, taken = started.json()["session"]["id"], 0
+        sessions[w] = (session_id, taken + 1)
+        text = TURNS[taken % len(TURNS)]
+        return await client.post(f"/v1/practice/{session_id}/turns", json={"text": text})
+
+    return {
+        "drafts_analyze": analyze,
+        "drafts_rewrite": rewrite,
+        "exercises_recommend": recommend,
+        "practice_turn": practice_turn,
+    }
+
+
+async def _round(client: httpx.AsyncClient, call: Call, requests: int) -> Round:
+    """``requests`` calls, ``CONCURRENCY`` at a time; none starts after the time cap."""
+    result = Round(requests=requests)
+    numbers = count()
+    started = time.perf_counter()
+    deadline = started + TIME_CAP_SECONDS
+
+    async def worker(w: int) -> None:
+        while (i := next(numbers)) < requests and time.perf_counter() < deadline:
+            result.attempted += 1
+            sent = time.perf_counter()
+            try:
+                response = await call(client, i, w)
+            except httpx.HTTPError as exc:
+                result.record_error(type(exc).__name__)
+                continue
+            result.latencies_ms.append((time.perf_counter() - sent) * 1000)
+            if not response.is_success:
+                result.record_error(str(response.status_code))
+
+    await asyncio.gather(*(worker(w) for w in range(CONCURRENCY)))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _summary(name: str, measured: Round) -> dict[str, Any]:
+    done = len(measured.latencies_ms)
+    cuts = (
+        statistics.quantiles(measured.latencies_ms, n=100, method="inclusive") if done > 1 else []
+    )
+    errors = sum(measured.errors.values())
+    summary: dict[str, Any] = {
+        f"{name}_requests": done,
+        f"{name}_rps": round(done / measured.seconds, 1) if measured.seconds else 0.0,
+        f"{name}_p50_ms": round(cuts[49], 1) if cuts else None,
+        f"{name}_p95_ms": round(cuts[94], 1) if cuts else None,
+        f"{name}_p99_ms": round(cuts[98], 1) if cuts else None,
+        f"{name}_errors": errors,
+    }
+    if errors:
+        summary[f"{name}_error_kinds"] = dict(sorted(measured.errors.items()))
+    if measured.attempted < measured.requests:
+        summary[f"{name}_stopped_by_time_cap"] = True
+    return summary
+
+
+async def _measure(base: str, pid: int) -> dict[str, Any]:
+    endpoints = _endpoints()
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        rss_idle = _rss_mib(pid)
+        warmup_errors = 0
+        for call in endpoints.values():
+            warmup_errors += sum((await _round(client, call, WARMUP_REQUESTS)).errors.values())
+        rss_warm = _rss_mib(pid)
+        report: dict[str, Any] = {}
+        for name, call in endpoints.items():
+            report |= _summary(name, await _round(client, call, MEASURED_REQUESTS))
+        rss_after = _rss_mib(pid)
+    growth = round(rss_after - rss_warm, 1)
+    return {
+        **report,
+        "warmup_errors": warmup_errors,
+        "server_rss_mib_idle": rss_idle,
+        "server_rss_mib_after_warmup": rss_warm,
+        "server_rss_mib_after_run": rss_after,
+        "server_rss_mib_peak": _rss_mib(pid, "VmHWM"),
+        "server_rss_growth_mib": growth,
+        "memory_growth_flag": growth > GROWTH_FLAG_MIB,
+    }
