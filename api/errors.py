@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from coach.errors import CoachError
@@ -86,3 +87,69 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    _document_errors(app)
+
+
+# ---------------------------------------------------------------------------- the schema
+
+
+class FieldProblem(BaseModel):
+    field: str
+    problem: str | None = None
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable name, e.g. not_found.")
+    message: str
+    hint: str | None = None
+    fields: list[FieldProblem] | None = Field(
+        default=None, description="For invalid_input from validation: which fields, and why."
+    )
+
+
+class ErrorBody(BaseModel):
+    """The one error shape, as clients (and the schema fuzzer) see it."""
+
+    error: ErrorDetail
+
+
+# Every /v1 operation can answer these; FastAPI only knows its own 422 (in another shape).
+_API_ERRORS = {
+    "404": "No such resource for you (an unknown id, stage or exercise).",
+    "422": "The request is not valid (validation, or the text is too long or empty).",
+    "503": "The database or the search index is not available right now; nothing was saved.",
+}
+_BODY_ERRORS = {
+    "400": "The body could not be parsed (not JSON, or not UTF-8).",
+    "413": "The request body is larger than COACH_MAX_REQUEST_BYTES.",
+}
+_ANY_ERROR = ("429", "Too many requests; see the Retry-After header.")
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Put the error responses the handlers above really send into the OpenAPI schema."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        body = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(body.pop("$defs", {}))
+        components["ErrorBody"] = body
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                errors = dict([_ANY_ERROR])
+                if path.startswith("/v1"):
+                    errors |= _API_ERRORS
+                    if "requestBody" in operation:
+                        errors |= _BODY_ERRORS
+                responses = operation.setdefault("responses", {})
+                for status, description in errors.items():
+                    responses[status] = {"description": description, "content": content}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

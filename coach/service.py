@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from coach import safety
+from coach import log_privacy, safety
 from coach.analysis import DraftAnalysis, analyze
 from coach.config import Settings
 from coach.exercises import Constraints, ExerciseCard, choose
@@ -26,7 +26,7 @@ from coach.reframe import IStatementDraft, Rewrite, build_i_statement, rewrite
 from coach.retrieval import KnowledgeIndex, get_index
 from coach.safety import SafetyResponse, SafetyVerdict
 from coach.stages import StageGuess, classify, get_stage
-from coach.store import LOCAL_USER, ExerciseEntry, Store
+from coach.store import LOCAL_USER, ExerciseEntry, Store, memory_store
 
 Status = Literal["ok", "safety"]
 
@@ -109,6 +109,8 @@ class Coach:
         chat_model: Any = None,
     ) -> None:
         self.settings = settings
+        # Both surfaces build a Coach first: from here on no library logs people's words.
+        log_privacy.install()
         if store is not None:
             self.__dict__["store"] = store
         if index is not None:
@@ -131,7 +133,11 @@ class Coach:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.settings.effective_database_url)
+        settings = self.settings
+        store = memory_store() if settings.dont_save else Store(settings.effective_database_url)
+        # With COACH_RETENTION_DAYS the first use purges old rows, then at most hourly.
+        store.set_retention(settings.retention_days)
+        return store
 
     @cached_property
     def index(self) -> KnowledgeIndex:
@@ -412,6 +418,22 @@ class Coach:
         counts = practice.delete_practice(self.store, user_id=user_id)
         counts.update(self.store.delete_user_data(user_id=user_id))
         return counts
+
+    def purge_expired(self, *, days: int | None = None) -> dict[str, int]:
+        """Delete everyone's stored rows older than ``days`` (default COACH_RETENTION_DAYS)."""
+        from datetime import UTC, datetime, timedelta
+
+        from coach.errors import ConfigError, InputError
+
+        days = days if days is not None else self.settings.retention_days
+        if days is None:
+            raise ConfigError(
+                "No retention period is set, so there is nothing to purge.",
+                hint="Set COACH_RETENTION_DAYS, or pass --days N.",
+            )
+        if days < 1:
+            raise InputError("The retention period must be at least one day.")
+        return self.store.purge_before(cutoff=datetime.now(UTC) - timedelta(days=days))
 
     def list_exercises(self, *, stage: str | None = None) -> list[ExerciseCard]:
         if stage is not None:

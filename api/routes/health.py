@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import SettingsDep
 from coach.__about__ import __version__
@@ -15,9 +15,19 @@ class Health(BaseModel):
     status: str
     version: str
     engine: str
+    saving: bool = Field(description="False in don't-save mode: nothing outlives the server.")
+    retention_days: int | None = Field(
+        default=None, description="Stored data older than this many days is deleted."
+    )
 
 
 @router.get("/healthz", response_model=Health)
 def healthz(settings: SettingsDep) -> Health:
     """Answers 200 while the server runs; ``engine`` is ``offline`` or ``llm:<model>``."""
-    return Health(status="ok", version=__version__, engine=settings.engine_mode)
+    return Health(
+        status="ok",
+        version=__version__,
+        engine=settings.engine_mode,
+        saving=not settings.dont_save,
+        retention_days=settings.retention_days,
+    )
