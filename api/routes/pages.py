@@ -3,7 +3,8 @@
 Why server-rendered forms: every page works with JavaScript off (POST -> render),
 so it works on an old phone, with assistive technology, and under a strict
 Content-Security-Policy that forbids inline scripts. ``/static/coach.js`` only
-enhances (copy buttons, tap-to-explain highlights, a step timer, quick exit).
+enhances (copy buttons, tap-to-explain highlights, a step timer, quick exit,
+rewrites streamed as the model writes them when one is configured).
 
 Each handler parses the form, calls one ``Coach`` facade method and renders. An
 urgent safety verdict renders the crisis resources and nothing else of the job.
@@ -74,20 +75,6 @@ AREA_NAMES = {
 
 STYLE_NAMES = {"gentle": "Gentle", "direct": "Direct", "short_text": "As a short text"}
 
-# Scripts and styles only from our own origin: no inline code, no CDN, no fonts.
-# form-action stays on our origin; the quick exit is a link, not a form.
-_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-        "frame-ancestors 'none'"
-    ),
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-}
-
 _LOCALE = re.compile(r"^[A-Za-z]{2,4}$")
 
 
@@ -125,11 +112,11 @@ def _render(
         "locale_query": f"?locale={locale_param}" if locale_param else "",
         "error": None,
     }
-    response = TEMPLATES.TemplateResponse(
+    # The Content-Security-Policy, no-store and the other headers come from
+    # api.security.headers, which every response passes through.
+    return TEMPLATES.TemplateResponse(
         request, template, base | (context or {}), status_code=status_code
     )
-    response.headers.update(_HEADERS)
-    return response
 
 
 def _error(exc: CoachError) -> tuple[dict[str, Any], int]:
@@ -233,6 +220,7 @@ def _draft_context(**extra: Any) -> dict[str, Any]:
         "builder": {},
         "feeling_words": sorted(load_feelings().all_words()),
         "need_words": [],
+        "stream_locale": None,
     } | extra
 
 
@@ -252,20 +240,34 @@ def draft_submit(
     coach: CoachDep,
     settings: SettingsDep,
     text: Annotated[str, Form()] = "",
+    stream: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    """Highlights, rewrites and an I-statement scaffold, or only resources when urgent."""
+    """Highlights, rewrites and an I-statement scaffold, or only resources when urgent.
+
+    ``stream`` is added by coach.js when a model is configured: the page is then
+    rendered at once with the offline analysis and rewrites, and the script streams
+    the model's rewrites into it from ``/v1/drafts/rewrite/stream``, so the model runs
+    once per check. Without JavaScript the field is absent and the model runs here.
+    """
+    locale = _locale(request, settings)
+    streaming = bool(stream) and settings.llm_enabled
     try:
-        result = coach.rewrite_draft(text, locale=_locale(request, settings))
+        result = coach.rewrite_draft(text, locale=locale, use_llm=not streaming)
     except CoachError as exc:
         error, status = _error(exc)
         return _render(
             request, "draft.html", _draft_context(text=text, error=error), status_code=status
         )
-    return _draft_result_page(request, result, text)
+    return _draft_result_page(request, result, text, stream_locale=locale if streaming else None)
 
 
 def _draft_result_page(
-    request: Request, result: DraftResult, text: str, *, saved: bool = False
+    request: Request,
+    result: DraftResult,
+    text: str,
+    *,
+    saved: bool = False,
+    stream_locale: str | None = None,
 ) -> HTMLResponse:
     if result.status == "safety":
         # Only the resources: the text is not echoed and no coaching is shown.
@@ -281,6 +283,7 @@ def _draft_result_page(
             segments=_segments(result.text or text, findings),
             builder=result.i_statement or {},
             saved=saved,
+            stream_locale=stream_locale,
         ),
     )
 

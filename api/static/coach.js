@@ -1,7 +1,10 @@
 /* Coach: small progressive enhancements. Every page works without this file;
-   it only adds a faster quick exit, copy buttons, tap-to-explain highlights and a
-   step timer. Loaded with `defer` from /static so a strict CSP can forbid inline
-   scripts. It never sends anything anywhere and never stores what people type. */
+   it only adds a faster quick exit, copy buttons, tap-to-explain highlights, a
+   step timer and, when a model is configured, rewrites streamed into the draft
+   page as the model writes them. Loaded with `defer` from /static so a strict
+   CSP can forbid inline scripts. It sends nothing anywhere except the draft being
+   checked, to this same server, for those rewrites; it never stores what people
+   type. */
 (function () {
   "use strict";
 
@@ -65,7 +68,8 @@
     });
   }
 
-  document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+  // A function, not a one-off loop: streamed rewrites add copy buttons later.
+  function bindCopy(button) {
     var target = document.getElementById(button.getAttribute("data-copy-target"));
     var status = document.getElementById(button.getAttribute("data-copy-status"));
     if (!target) {
@@ -86,7 +90,9 @@
         }
       );
     });
-  });
+  }
+
+  document.querySelectorAll("[data-copy-target]").forEach(bindCopy);
 
   // ---- tap-to-explain highlights -------------------------------------------
   // Without JS each highlight carries a numbered link to its explanation below.
@@ -279,6 +285,311 @@
       });
     }
   });
+
+  // ---- streamed rewrites ---------------------------------------------------
+  // With a model configured the draft form carries data-stream. Submitting it
+  // adds stream=1, so the server answers at once with its own checked analysis
+  // (highlights, notes and offline rewrites, or only the crisis resources when
+  // the draft is urgent) and leaves the model's turn to this script, which
+  // streams it from /v1/drafts/rewrite/stream into the rewrites section.
+  // Why this shape rather than intercepting the submit and drawing the whole
+  // result here: the highlights come from the same server template as with
+  // JavaScript off, the model runs once, and the only text that enters the
+  // rewrite list is the `done` payload (which passed every check), always set
+  // with textContent. Tokens are provisional and stay in the labelled live box.
+  // Should anything fail, Coach's own rewrites, already in the page, are shown.
+  var canStream = Boolean(window.fetch && window.TextDecoder && window.ReadableStream);
+
+  document.querySelectorAll("form[data-stream]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      if (!canStream || form.querySelector("input[name='stream']")) {
+        return;
+      }
+      var flag = document.createElement("input");
+      flag.type = "hidden";
+      flag.name = "stream";
+      flag.value = "1";
+      form.appendChild(flag);
+    });
+  });
+
+  // text/event-stream framing, as much of it as Coach's server uses: lines end
+  // in CRLF, LF or CR; "event:" names the event; "data:" lines are joined with
+  // "\n"; lines starting with ":" are comments (keep-alive pings); a blank line
+  // ends the event. Returns a function to feed decoded text in chunks of any
+  // size, so an event or a CRLF split across network reads still parses.
+  function sseParser(onEvent) {
+    var buffer = "";
+    var name = "";
+    var data = [];
+
+    function takeLine(line) {
+      if (line === "") {
+        if (data.length) {
+          onEvent(name || "message", data.join("\n"));
+        }
+        name = "";
+        data = [];
+        return;
+      }
+      if (line.charAt(0) === ":") {
+        return;
+      }
+      var colon = line.indexOf(":");
+      var field = colon < 0 ? line : line.slice(0, colon);
+      var value = colon < 0 ? "" : line.slice(colon + 1);
+      if (value.charAt(0) === " ") {
+        value = value.slice(1);
+      }
+      if (field === "event") {
+        name = value;
+      } else if (field === "data") {
+        data.push(value);
+      }
+    }
+
+    return function feed(text) {
+      buffer += text;
+      var start = 0;
+      for (var i = 0; i < buffer.length; i += 1) {
+        var c = buffer.charAt(i);
+        if (c !== "\n" && c !== "\r") {
+          continue;
+        }
+        if (c === "\r" && i === buffer.length - 1) {
+          break; // maybe the first half of a CRLF: wait for the next chunk
+        }
+        takeLine(buffer.slice(start, i));
+        if (c === "\r" && buffer.charAt(i + 1) === "\n") {
+          i += 1;
+        }
+        start = i + 1;
+      }
+      buffer = buffer.slice(start);
+    };
+  }
+
+  // The model writes JSON ({"rewrites": [{"style": ..., "text": "..."}]}), so
+  // show the "text" values written so far rather than raw JSON; any other
+  // output is shown as it is. A value cut inside an escape waits for the rest.
+  function provisionalTexts(raw) {
+    if (raw.replace(/^\s+/, "").charAt(0) !== "{") {
+      return raw ? [raw] : [];
+    }
+    var texts = [];
+    var field = /"text"\s*:\s*"((?:[^"\\]|\\.)*)/g;
+    var match;
+    while ((match = field.exec(raw)) !== null) {
+      try {
+        texts.push(JSON.parse('"' + match[1].replace(/\\u[0-9a-fA-F]{0,3}$/, "") + '"'));
+      } catch (err) {
+        texts.push(match[1]);
+      }
+    }
+    return texts;
+  }
+
+  function make(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined) {
+      node.textContent = String(text);
+    }
+    return node;
+  }
+
+  // The same markup as the server's rewrite list in draft.html, built with DOM
+  // methods so model text can never become markup.
+  function rewriteItem(rewrite, number, styleNames) {
+    var item = make("li", "card");
+    item.appendChild(make("h3", "", styleNames[rewrite.style] || rewrite.style));
+    var text = make("p", "rewrite-text", rewrite.text);
+    text.id = "rewrite-" + number;
+    item.appendChild(text);
+    var notes = Array.isArray(rewrite.why) ? rewrite.why : [];
+    if (notes.length) {
+      var details = make("details");
+      details.appendChild(make("summary", "", "What changed and why"));
+      var list = make("ul");
+      notes.forEach(function (note) {
+        list.appendChild(make("li", "", note.change));
+      });
+      details.appendChild(list);
+      item.appendChild(details);
+    }
+    var problems = rewrite.lint && Array.isArray(rewrite.lint.problems) ? rewrite.lint.problems : [];
+    if (problems.length) {
+      item.appendChild(make("p", "meta", "Before you send it: " + problems.join(" ")));
+    }
+    var actions = make("div", "actions");
+    var copy = make("button", "secondary", "Copy");
+    copy.type = "button";
+    copy.setAttribute("data-copy-target", text.id);
+    copy.setAttribute("data-copy-status", "copy-status-" + number);
+    var copied = make("span", "copy-status");
+    copied.id = "copy-status-" + number;
+    copied.setAttribute("role", "status");
+    actions.appendChild(copy);
+    actions.appendChild(copied);
+    item.appendChild(actions);
+    return item;
+  }
+
+  function readStyleNames(section) {
+    try {
+      return JSON.parse(section.getAttribute("data-style-names") || "{}");
+    } catch (err) {
+      return {};
+    }
+  }
+
+  function streamRewrites(section) {
+    var form = document.querySelector("form[data-stream]");
+    var source = form ? form.elements.namedItem("text") : null;
+    var list = section.querySelector(".rewrites");
+    var live = section.querySelector("[data-stream-live]");
+    var liveText = section.querySelector("[data-stream-text]");
+    var status = section.querySelector("[data-stream-status]");
+    var heading = section.querySelector("h2");
+    if (!source || !list || !live || !liveText || !status || !heading) {
+      return;
+    }
+    var raw = "";
+    var finished = false;
+
+    // Paragraphs are updated in place, so assistive technology hears additions
+    // rather than the whole draft again on every token.
+    function showTokens() {
+      var texts = provisionalTexts(raw);
+      while (liveText.children.length > texts.length) {
+        liveText.removeChild(liveText.lastChild);
+      }
+      texts.forEach(function (text, index) {
+        var line = liveText.children[index];
+        if (!line) {
+          line = liveText.appendChild(make("p"));
+        }
+        if (line.textContent !== text) {
+          line.textContent = text;
+        }
+      });
+    }
+
+    function finish(payload) {
+      var rewrites = payload && payload.result ? payload.result.rewrites : null;
+      if (!Array.isArray(rewrites) || !rewrites.length) {
+        throw new Error("done without rewrites");
+      }
+      var styleNames = readStyleNames(section);
+      var items = document.createDocumentFragment();
+      rewrites.forEach(function (rewrite, index) {
+        items.appendChild(rewriteItem(rewrite, index + 1, styleNames));
+      });
+      finished = true;
+      while (list.firstChild) {
+        list.removeChild(list.firstChild);
+      }
+      list.appendChild(items);
+      list.querySelectorAll("[data-copy-target]").forEach(bindCopy);
+      raw = "";
+      showTokens();
+      live.hidden = true;
+      list.hidden = false;
+      status.textContent =
+        String(payload.engine || "").indexOf("llm:") === 0
+          ? "Done: these versions passed Coach's checks."
+          : "The model's versions did not pass Coach's checks, so these are Coach's own.";
+      // Move focus to the result, unless the person has already moved it themselves.
+      if (!document.activeElement || document.activeElement === document.body) {
+        heading.focus();
+      }
+    }
+
+    function fallBack() {
+      if (finished) {
+        return;
+      }
+      finished = true;
+      raw = "";
+      showTokens();
+      live.hidden = true;
+      list.hidden = false;
+      status.textContent = "The model's versions could not be loaded, so these are Coach's own.";
+    }
+
+    function handle(name, data) {
+      if (finished) {
+        return;
+      }
+      var payload = JSON.parse(data);
+      if (name === "token") {
+        raw += String(payload.text || "");
+        showTokens();
+      } else if (name === "retract") {
+        raw = "";
+        showTokens();
+        // Check failures are retried (more tokens may follow); a broken call is not.
+        status.textContent =
+          ["unsafe", "failed_checks", "malformed"].indexOf(payload.reason) >= 0
+            ? "The model's draft did not pass Coach's checks and was removed."
+            : "The model stopped before it finished, so its draft was removed.";
+      } else if (name === "done") {
+        finish(payload);
+      } else if (name === "safety") {
+        // The server renders the crisis resources alone for a plain post.
+        finished = true;
+        section.hidden = true;
+        form.submit();
+      }
+    }
+
+    list.hidden = true;
+    live.hidden = false;
+    status.textContent = "Writing other ways to say it\u2026";
+
+    // JSON from our own origin is what /v1 accepts from a browser session; no form token.
+    window
+      .fetch(section.getAttribute("data-stream"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+        credentials: "same-origin",
+        cache: "no-store",
+        body: JSON.stringify({
+          text: source.value,
+          locale: section.getAttribute("data-locale") || null,
+        }),
+      })
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (!response.ok || !response.body || type.indexOf("text/event-stream") !== 0) {
+          throw new Error("no event stream");
+        }
+        var reader = response.body.getReader();
+        var decoder = new TextDecoder();
+        var feed = sseParser(handle);
+        function pump() {
+          return reader.read().then(function (step) {
+            feed(step.done ? decoder.decode() : decoder.decode(step.value, { stream: true }));
+            if (finished) {
+              return reader.cancel();
+            }
+            if (step.done) {
+              throw new Error("the stream ended before done");
+            }
+            return pump();
+          });
+        }
+        return pump();
+      })
+      .catch(fallBack);
+  }
+
+  var streamSection = document.querySelector("section[data-stream]");
+  if (streamSection && canStream) {
+    streamRewrites(streamSection);
+  }
 
   // ---- practice: keep the latest turn in view ---------------------------------
   var latest = document.querySelector("[data-latest-turn]");

@@ -71,15 +71,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a Coach server with an empty data directory of its own."""
-    if _missing():
-        pytest.skip(_missing() or "")
-    workdir = tmp_path_factory.mktemp("e2e-server")
+@contextlib.contextmanager
+def serve(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run a Coach server on a free loopback port until the block ends; yields its base URL.
+
+    The environment is cleaned of ``COACH_*`` and ``OPENAI_API_KEY`` first, so only
+    ``extra_env`` (a model endpoint, say) configures it beyond its data directory.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
     env.pop("OPENAI_API_KEY", None)
     env["COACH_DATA_DIR"] = str(workdir / "data")
+    env.update(extra_env or {})
     port = _free_port()
     log = (workdir / "server.log").open("wb")
     process = subprocess.Popen(
@@ -125,6 +127,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a Coach server with an empty data directory of its own."""
+    if _missing():
+        pytest.skip(_missing() or "")
+    with serve(tmp_path_factory.mktemp("e2e-server")) as base:
+        yield base
 
 
 # Package scope: Playwright's sync API keeps an event loop running in this thread
