@@ -37,6 +37,13 @@ def serve_command(
     port: Annotated[int | None, typer.Option(help="Port to listen on (default 8000).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
+    allow_open: Annotated[
+        bool,
+        typer.Option(
+            "--allow-open",
+            help="Serve without sign-in on a non-loopback interface (trusted networks only).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the web app and API with uvicorn (several worker processes with --workers)."""
     import uvicorn
@@ -46,6 +53,7 @@ def serve_command(
     settings = get_settings()
     bind_host = host or settings.host
     bind_port = port or settings.port
+    _refuse_open_local_mode(settings, bind_host, allow_open=allow_open)
     _prepare_workers(settings, workers)
     console.print(f"Coach is running at [bold]http://{bind_host}:{bind_port}/[/] (Ctrl+C to stop)")
     uvicorn.run(
@@ -57,6 +65,32 @@ def serve_command(
         reload=reload,
         log_level=settings.log_level.lower(),
     )
+
+
+def _refuse_open_local_mode(settings: Settings, host: str, *, allow_open: bool) -> None:
+    """Local mode has no sign-in: everyone who can reach the port is the local person.
+
+    That is right on 127.0.0.1 and wrong on a network interface, where anyone on the
+    same Wi-Fi could read someone's most private words. So binding elsewhere needs
+    tokens mode, or an explicit ``--allow-open`` for a network the person trusts.
+    """
+    import ipaddress
+
+    from coach.errors import ConfigError
+
+    if settings.auth != "local" or allow_open or host == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = False  # a host name may resolve to any interface
+    if not loopback:
+        raise ConfigError(
+            f"Refusing to serve on {host} without sign-in: anyone who can reach this "
+            "address would see and change the local person's data.",
+            hint="Set COACH_AUTH=tokens and create users with `coach users add NAME`, "
+            "or pass --allow-open on a network you trust.",
+        )
 
 
 def _prepare_workers(settings: Settings, workers: int) -> None:
