@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -52,7 +53,9 @@ def test_never_raises_on_binary_looking_text(data: bytes) -> None:
     st.sampled_from(["\u0130", "\u00df", "\ufb01", "\u200b", "\u202e", "\ufe0f", "\U0001f600"]),
 )
 def test_odd_unicode_keeps_spans_inside_the_text(text: str, odd: str) -> None:
-    mixed = odd.join([text, "I want to kill myself", text])
+    # Spaces keep a letter-like odd character (U+0130, "ß") from gluing onto "I" and
+    # hiding the subject; that miss is its own test below.
+    mixed = odd.join([text, " I want to kill myself ", text])
     verdict = screen(mixed)
     assert verdict.level == "urgent"
     for item in verdict.evidence:
@@ -101,3 +104,23 @@ def test_boundary_check_in_python_matches_the_regex_one(text: str, source: str) 
     assert boundary
     fast = [m.span() for m in _matches(stripped, text, boundary=True)]
     assert fast == [m.span() for m in original.finditer(text)]
+
+
+def test_no_as_an_answer_is_not_a_negation() -> None:
+    for text in (
+        "no just want to die",
+        "no really want to end it all",
+        "no, honestly i want to die",
+    ):
+        assert screen(text).level == "urgent", text
+    for text in ("no plans to kill myself", "I have no intention of killing myself"):
+        assert screen(text).level == "none", text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss: a letter glued onto 'I' hides the subject, so an earlier 'no' "
+    "reads as negating the hit (found by the property test above)",
+)
+def test_a_letter_glued_to_i_does_not_hide_the_subject() -> None:
+    assert screen("no iwant to die").level != "none"
