@@ -25,7 +25,14 @@ from api.errors import install_error_handlers
 from api.limits import BodySizeLimitMiddleware
 from api.security import install_security
 from api.security.headers import SecurityHeadersMiddleware
-from api.security.ratelimit import MemoryRateCounter, RateLimitMiddleware, client_key, user_key
+from api.security.ratelimit import (
+    DatabaseRateCounter,
+    MemoryRateCounter,
+    RateCounter,
+    RateLimitMiddleware,
+    client_key,
+    user_key,
+)
 from coach.__about__ import __version__
 from coach.config import Settings, get_settings
 from coach.service import Coach
@@ -62,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.coach = Coach(settings)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
-    counter = MemoryRateCounter() if settings.rate_limit_enabled else None
+    counter = _rate_counter(settings, app.state.coach) if settings.rate_limit_enabled else None
     if counter is not None:
         # Without sign-in every request is the local person's (see api.deps.get_user_id).
         default_user = LOCAL_USER if settings.auth == "local" else None
@@ -91,6 +98,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in _routers():
         app.include_router(router)
     return app
+
+
+def _rate_counter(settings: Settings, coach: Coach) -> RateCounter:
+    """Counts in this process, or in the database the workers share (COACH_RATE_LIMIT_STORE)."""
+    if settings.effective_rate_limit_store == "database":
+        return DatabaseRateCounter(lambda: coach.store)
+    return MemoryRateCounter()
 
 
 def _routers() -> list[APIRouter]:

@@ -98,6 +98,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Requests per minute from one client address, signed in or not.",
     )
+    rate_limit_store: Literal["auto", "memory", "database"] = Field(
+        default="auto",
+        description="Where the counts live. 'memory': in each worker process (with N "
+        "workers a client can reach N times the limits). 'database': in the database, "
+        "shared by every worker. 'auto': the database when it is PostgreSQL, else memory.",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -165,6 +171,23 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'coach.db'}"
+
+    @property
+    def effective_rate_limit_store(self) -> Literal["memory", "database"]:
+        """Where rate limit counts live, with ``auto`` and don't-save mode resolved.
+
+        ``auto`` takes the database only for PostgreSQL: that is how a deployment with
+        several workers (or machines) is set up, and there every request already talks
+        to the database. On SQLite Coach serves one machine, usually one process, where
+        memory is free and exact; ``database`` still shares a SQLite file between the
+        workers of one machine. Don't-save mode's database lives in one process's
+        memory, so sharing through it would share nothing: memory then, always.
+        """
+        if self.dont_save:
+            return "memory"
+        if self.rate_limit_store != "auto":
+            return self.rate_limit_store
+        return "database" if self.effective_database_url.startswith("postgresql") else "memory"
 
     def public_dict(self) -> dict[str, Any]:
         """The effective configuration with secrets masked, for `coach config` and logs."""

@@ -129,7 +129,8 @@ class Store:
             self._engine = engine or _make_engine(url)
             # Practice keeps its tables in its own module; importing it registers them.
             import coach.accounts  # (and the sign-in tables, for COACH_AUTH=tokens)
-            import coach.practice_store  # noqa: F401
+            import coach.practice_store
+            import coach.rate_counts  # noqa: F401 (shared rate limits, COACH_RATE_LIMIT_STORE)
             from coach import migrate
 
             # Alembic, not create_all: an existing database is brought up to date too.

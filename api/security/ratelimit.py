@@ -17,30 +17,41 @@ moving window of one minute:
   server has no sign-in (local mode: everyone is the local person).
 
 Static files and ``/healthz`` are never limited. The counts live behind
-:class:`RateCounter`, so a shared backend (the database, for several worker
-processes) can replace the in-memory one without touching the middleware. Until
-then each ``coach serve --workers N`` process counts on its own, so a client can
-reach up to N times the limit.
+:class:`RateCounter`: :class:`MemoryRateCounter` counts in this process (each of
+``coach serve --workers N`` on its own, so a client can reach N times the limit);
+:class:`DatabaseRateCounter` counts in the database every worker shares
+(``COACH_RATE_LIMIT_STORE``, see ``Settings.effective_rate_limit_store``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
+from anyio import to_thread
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import error_body
+from coach.errors import StorageError
+from coach.rate_counts import RateCounts
+from coach.store import Store
 
 EXEMPT_PREFIXES = ("/static/",)
 EXEMPT_PATHS = frozenset({"/healthz"})
+# While the shared counts cannot be reached, say so at most this often per process.
+OUTAGE_WARNING_SECONDS = 60.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,7 +63,13 @@ class RateDecision:
 
 
 class RateCounter(Protocol):
-    """Counts requests per key. Implementations must be safe to call from many threads."""
+    """Counts requests per key. Implementations must be safe to call from many threads.
+
+    ``blocking`` says that ``hit`` waits on I/O; the middleware then calls it on a
+    worker thread, so one slow count does not stall every other request of the process.
+    """
+
+    blocking: bool
 
     def hit(self, key: str, *, per_minute: int) -> RateDecision:
         """Count one request for ``key``, or refuse it if ``key`` is at its limit."""
@@ -67,6 +84,8 @@ class MemoryRateCounter:
     bounded by the number of active clients times their limit.
     """
 
+    blocking = False
+
     def __init__(self) -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._items: dict[int, RateLimitItemPerMinute] = {}
@@ -77,6 +96,55 @@ class MemoryRateCounter:
             return RateDecision(allowed=True)
         reset_at = self._limiter.get_window_stats(item, key).reset_time
         return RateDecision(allowed=False, retry_after=max(1, math.ceil(reset_at - time.time())))
+
+
+class DatabaseRateCounter:
+    """Counts shared by every worker, in the database (:class:`coach.rate_counts.RateCounts`).
+
+    Fails open: when the database cannot be reached the request goes on, and a
+    warning (with the error's type, never the key) is logged at most once a minute.
+    A limit exists to keep one client from crowding out the others; turning every
+    request into an error would do that to everyone at once, and the requests
+    that need the database fail on their own with a clear 503 anyway.
+
+    ``store`` is called on the first hit, not before: the app's store is built
+    lazily, and a database that is down at startup must not stop the server.
+    """
+
+    blocking = True
+
+    def __init__(self, store: Callable[[], Store], *, clock: Callable[[], float] = time.time):
+        self._store = store
+        self._clock = clock
+        self._counts: RateCounts | None = None
+        self._opening = threading.Lock()
+        self._warned_at: float | None = None
+
+    def hit(self, key: str, *, per_minute: int) -> RateDecision:
+        try:
+            check = self._open().hit(key, per_minute=per_minute)
+        except StorageError as exc:
+            self._warn(exc)
+            return RateDecision(allowed=True)
+        return RateDecision(allowed=check.allowed, retry_after=check.retry_after)
+
+    def _open(self) -> RateCounts:
+        with self._opening:
+            if self._counts is None:
+                self._counts = RateCounts(self._store(), clock=self._clock)
+            return self._counts
+
+    def _warn(self, exc: StorageError) -> None:
+        now = time.monotonic()
+        if self._warned_at is not None and now - self._warned_at < OUTAGE_WARNING_SECONDS:
+            return
+        self._warned_at = now
+        reason = type(exc.__cause__ or exc).__name__
+        log.warning(
+            "Rate limits are not being checked: the database is not available (%s). "
+            "Requests are let through until it is back.",
+            reason,
+        )
 
 
 class RateLimitMiddleware:
@@ -100,7 +168,8 @@ class RateLimitMiddleware:
         if key is None or _exempt(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
-        decision = self.counter.hit(key, per_minute=self.per_minute)
+        count = partial(self.counter.hit, key, per_minute=self.per_minute)
+        decision = await to_thread.run_sync(count) if self.counter.blocking else count()
         if decision.allowed:
             await self.app(scope, receive, send)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import pytest
@@ -9,9 +10,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.security.ratelimit import MemoryRateCounter, client_key, user_key
+from api.security.ratelimit import (
+    DatabaseRateCounter,
+    MemoryRateCounter,
+    client_key,
+    user_key,
+)
 from coach import accounts
 from coach.config import Settings, get_settings
+from coach.store import Store
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, **env: str) -> FastAPI:
@@ -158,3 +165,72 @@ def test_keys() -> None:
     assert user_key({"state": {"user_id": None}}) is None
     assert user_key({}, default_user="local") == "user:local"
     assert user_key({"state": {"user_id": "u1"}}, default_user="local") == "user:u1"
+
+
+# ---------------------------------------------------------------------------- shared counts
+
+
+def test_workers_on_one_database_share_the_limit(
+    shared_index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two apps on one database stand for two worker processes.
+    env = {"COACH_RATE_LIMIT_STORE": "database", "COACH_RATE_LIMIT_PER_MINUTE": "4"}
+    one, two = _client(_app(monkeypatch, **env)), _client(_app(monkeypatch, **env))
+    codes = [(one if n % 2 else two).get("/v1/stages").status_code for n in range(6)]
+    assert codes == [200, 200, 200, 200, 429, 429]
+    refused = one.get("/v1/stages")
+    assert 1 <= int(refused.headers["retry-after"]) <= 120
+    assert refused.json()["error"]["code"] == "rate_limited"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "memory"),  # SQLite: one machine, usually one process
+        ({"COACH_DATABASE_URL": "postgresql+psycopg://coach@db/coach"}, "database"),
+        ({"COACH_RATE_LIMIT_STORE": "database"}, "database"),
+        (
+            {
+                "COACH_DATABASE_URL": "postgresql+psycopg://coach@db/coach",
+                "COACH_RATE_LIMIT_STORE": "memory",
+            },
+            "memory",
+        ),
+        # Don't-save mode's database is one process's memory: nothing to share through.
+        ({"COACH_RATE_LIMIT_STORE": "database", "COACH_DONT_SAVE": "true"}, "memory"),
+    ],
+)
+def test_where_the_counts_live(
+    env: dict[str, str], expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert Settings().effective_rate_limit_store == expected
+
+
+def test_database_counter_fails_open_when_the_database_is_down(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Nothing listens on port 1: every connection attempt is refused.
+    counter = DatabaseRateCounter(lambda: Store("postgresql+psycopg://coach@127.0.0.1:1/coach"))
+    with caplog.at_level(logging.WARNING, logger="api.security.ratelimit"):
+        decisions = [counter.hit("ip:203.0.113.7", per_minute=1) for _ in range(3)]
+    assert all(d.allowed for d in decisions)
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1  # once a minute, not once a request
+    assert "not being checked" in warnings[0].getMessage()
+    assert "203.0.113.7" not in caplog.text
+
+
+def test_the_app_still_answers_when_the_shared_counts_are_down(
+    shared_index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = _client(
+        _app(
+            monkeypatch,
+            COACH_RATE_LIMIT_STORE="database",
+            COACH_DATABASE_URL="postgresql+psycopg://coach@127.0.0.1:1/coach",
+        )
+    )
+    assert client.get("/v1/stages").status_code == 200  # needs no database
+    assert client.get("/v1/exercises/history").status_code == 503  # needs it: a clear error
