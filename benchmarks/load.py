@@ -9,16 +9,27 @@ How: ``coach ingest`` builds the index in a temporary ``COACH_DATA_DIR``, then
 ``coach serve`` (offline, one worker, rate limits OFF so that the limiter does not
 turn the load into 429s) listens on a free loopback port. Each endpoint gets a
 warm-up round and then a measured round of a fixed number of requests with a
-fixed concurrency, under a time cap, one endpoint after another. The server's
-RSS is read from ``/proc`` after warm-up and after the measured rounds; growth
-over :data:`GROWTH_FLAG_MIB` is flagged.
+fixed concurrency, under a time cap, one endpoint after another. Every request
+opens its own connection, as requests from many people would (see
+:func:`_measure`). The server's RSS is read from ``/proc`` after warm-up and after
+the measured rounds; growth over :data:`GROWTH_FLAG_MIB` is flagged.
+
+``--servers`` runs the same load against the deployment of issue #10 instead: a
+throwaway PostgreSQL and ``chroma run`` on loopback (started by the launchers in
+``tests/servers/launch.py``, see :func:`_start_servers`), ``coach ingest`` into
+the Chroma server, and ``coach serve --workers N`` (``--workers``, default 1) with
+``COACH_DATABASE_URL`` and ``COACH_CHROMA_HOST``/``PORT``. The server's RSS is
+then the sum over its process tree (the uvicorn parent and every worker); the
+database's and the Chroma server's are reported apart.
 
 All traffic goes to 127.0.0.1 only. The client runs on the same machine, so the
-numbers are for "server and client share these cores", not the server alone.
+numbers are for "server and client share these cores", not the server alone (and
+with ``--servers``, PostgreSQL and Chroma share them too).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import shutil
@@ -29,6 +40,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
@@ -79,19 +91,29 @@ class Round:
 Call = Callable[[httpx.AsyncClient, int, int], Awaitable[httpx.Response]]
 
 
-def run() -> dict[str, Any]:
+def run(argv: list[str] | None = None) -> dict[str, Any]:
     if "PYTEST_CURRENT_TEST" in os.environ:
         raise RuntimeError("The load benchmark starts a server: run `python -m benchmarks load`.")
-    with tempfile.TemporaryDirectory(prefix="coach-load-") as workdir:
+    options = _parse(argv or [])
+    with (
+        tempfile.TemporaryDirectory(prefix="coach-load-") as workdir,
+        ExitStack() as servers,
+    ):
         env = _server_env(Path(workdir))
+        backends: dict[str, int] = {}
+        if options.servers:
+            settings, backends = _start_servers(servers)
+            env.update(settings)
         started = time.perf_counter()
         _coach(["ingest"], env=env, cwd=workdir)
         ingest_seconds = time.perf_counter() - started
         port = _free_port()
         log_path = Path(workdir) / "server.log"
+        serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+        serve += ["--workers", str(options.workers)]
         with log_path.open("wb") as log:
             server = subprocess.Popen(
-                [*_coach_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [*_coach_command(), *serve],
                 env=env,
                 cwd=workdir,
                 stdout=log,
@@ -100,17 +122,24 @@ def run() -> dict[str, Any]:
             try:
                 base = f"http://127.0.0.1:{port}"
                 _wait_until_up(base, server, log_path)
-                result = asyncio.run(_measure(base, server.pid))
+                result = asyncio.run(_measure(base, server.pid, backends))
             finally:
                 server.terminate()
                 try:
                     server.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     server.kill()
+        engines = (
+            "PostgreSQL and a Chroma server on loopback"
+            if options.servers
+            else "SQLite and the embedded index in a temp dir"
+        )
+        workers = f"{options.workers} worker{'s' if options.workers > 1 else ''}"
         return {
-            "server": "coach serve, 1 worker, offline engine, SQLite in a temp dir",
+            "server": f"coach serve, {workers}, offline engine, {engines}",
             "rate_limits": "off (COACH_RATE_LIMIT_ENABLED=false) so they cannot distort it",
             "concurrency": CONCURRENCY,
+            "connections": "a new one per request (no keep-alive)",
             "warmup_requests_per_endpoint": WARMUP_REQUESTS,
             "measured_requests_per_endpoint": MEASURED_REQUESTS,
             "time_cap_seconds_per_endpoint": TIME_CAP_SECONDS,
@@ -121,6 +150,53 @@ def run() -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- the server
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks load")
+    parser.add_argument(
+        "--servers",
+        action="store_true",
+        help="run against a throwaway PostgreSQL and Chroma server instead of SQLite "
+        "and the embedded index",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="coach serve --workers N")
+    options = parser.parse_args(argv)
+    if options.workers < 1:
+        parser.error("--workers must be at least 1")
+    return options
+
+
+def _start_servers(stack: ExitStack) -> tuple[dict[str, str], dict[str, int]]:
+    """Start PostgreSQL and Chroma on loopback; their settings, and their main processes.
+
+    The launchers are the test suite's (``tests/servers/launch.py``: plain code, no
+    pytest), imported rather than copied: ``tests`` sits beside ``benchmarks`` at
+    the repository root, so it is importable wherever ``python -m benchmarks`` is.
+    Each server is stopped, and its directory removed, when ``stack`` closes.
+    """
+    from tests.servers.launch import ChromaServer, PostgresServer, chroma_command, postgres_missing
+
+    reason = postgres_missing()
+    if reason:
+        raise RuntimeError(f"--servers needs PostgreSQL: {reason}")
+    command = chroma_command()
+    if command is None:
+        raise RuntimeError("--servers needs the `chroma` command (from the chromadb package)")
+    postgres = PostgresServer()
+    stack.callback(postgres.stop)
+    postgres.start()
+    chroma = ChromaServer(command)
+    stack.callback(chroma.stop)
+    chroma.start()
+    settings = {
+        "COACH_DATABASE_URL": postgres.create_database("coach_load"),
+        "COACH_CHROMA_HOST": chroma.host,
+        "COACH_CHROMA_PORT": str(chroma.port),
+    }
+    postmaster = int((postgres.data / "postmaster.pid").read_text().split()[0])
+    assert chroma._process is not None
+    return settings, {"postgres": postmaster, "chroma": chroma._process.pid}
 
 
 def _server_env(workdir: Path) -> dict[str, str]:
@@ -181,6 +257,53 @@ def _rss_mib(pid: int, field_name: str = "VmRSS") -> float:
     except OSError:
         pass
     return float("nan")
+
+
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (uvicorn's workers are its children), from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name may hold spaces and parentheses; the fields after it do not.
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, frontier = [pid], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        tree += children
+        frontier = children
+    return tree
+
+
+def _tree_rss_mib(pid: int, field_name: str = "VmRSS") -> float:
+    """The memory of ``pid``'s process tree: the sum over its processes, in MiB.
+
+    Pages the processes share (code, PostgreSQL's shared buffers) count once per
+    process, so the sum is an upper bound; for VmHWM it sums each one's own peak.
+    """
+    return round(sum(_rss_mib(p, field_name) for p in _process_tree(pid)), 1)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time ``pid`` has used, from ``/proc/PID/stat``."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
+
+
+def _server_processes(pid: int) -> list[int]:
+    """The processes that answer requests: uvicorn's workers, or ``pid`` itself alone."""
+    workers = []
+    for child in _process_tree(pid)[1:]:
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                workers.append(child)
+        except OSError:
+            continue
+    return workers or [pid]
 
 
 # ---------------------------------------------------------------------------- the load
@@ -275,27 +398,47 @@ def _summary(name: str, measured: Round) -> dict[str, Any]:
     return summary
 
 
-async def _measure(base: str, pid: int) -> dict[str, Any]:
+async def _measure(base: str, pid: int, backends: dict[str, int]) -> dict[str, Any]:
+    """Run every endpoint's rounds against the server ``pid`` (a process tree).
+
+    ``backends`` names the main processes of the database and index servers, whose
+    memory is reported apart from Coach's.
+    """
     endpoints = _endpoints()
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    # A new connection for every request (no keep-alive). uvicorn's workers share one
+    # listening socket and the kernel picks a worker per connection: eight kept-alive
+    # connections are dealt out once, and in one trial run all eight went to the same
+    # worker, which measured one worker, not two. Connecting on loopback costs well
+    # under a millisecond next to requests of 150 ms and more, in both modes alike.
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        rss_idle = _rss_mib(pid)
+        rss_idle = _tree_rss_mib(pid)
         warmup_errors = 0
         for call in endpoints.values():
             warmup_errors += sum((await _round(client, call, WARMUP_REQUESTS)).errors.values())
-        rss_warm = _rss_mib(pid)
+        rss_warm = _tree_rss_mib(pid)
+        cpu_warm = [_cpu_seconds(p) for p in _server_processes(pid)]
         report: dict[str, Any] = {}
         for name, call in endpoints.items():
             report |= _summary(name, await _round(client, call, MEASURED_REQUESTS))
-        rss_after = _rss_mib(pid)
+        rss_after = _tree_rss_mib(pid)
+        workers = _server_processes(pid)
+        cpu_measured = [
+            round(_cpu_seconds(p) - before, 1) for p, before in zip(workers, cpu_warm, strict=True)
+        ]
     growth = round(rss_after - rss_warm, 1)
     return {
         **report,
         "warmup_errors": warmup_errors,
+        "server_processes": len(_process_tree(pid)),
         "server_rss_mib_idle": rss_idle,
         "server_rss_mib_after_warmup": rss_warm,
         "server_rss_mib_after_run": rss_after,
-        "server_rss_mib_peak": _rss_mib(pid, "VmHWM"),
+        "server_rss_mib_per_worker_after_run": [_rss_mib(p) for p in workers],
+        "server_rss_mib_peak": _tree_rss_mib(pid, "VmHWM"),
         "server_rss_growth_mib": growth,
         "memory_growth_flag": growth > GROWTH_FLAG_MIB,
+        # How the measured rounds' work spread over the workers.
+        "worker_cpu_seconds_measured": cpu_measured,
+        **{f"{name}_rss_mib_after_run": _tree_rss_mib(p) for name, p in backends.items()},
     }
