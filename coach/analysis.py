@@ -41,6 +41,7 @@ from pydantic import (
     field_validator,
 )
 
+from coach.caching import shared_cache
 from coach.config import get_settings
 from coach.errors import InputError, KnowledgeError
 from coach.paths import PACKAGE_DATA_DIR
@@ -514,7 +515,7 @@ def load_semantic_params() -> SemanticParams:
     return SemanticParams(**raw["drafts"])
 
 
-@lru_cache(maxsize=1)
+@shared_cache()
 def _draft_anchor_set() -> AnchorSet | None:
     if not _DRAFT_ANCHORS.exists():
         return None

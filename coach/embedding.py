@@ -22,12 +22,12 @@ import hashlib
 import json
 import threading
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from coach.caching import shared_cache
 from coach.errors import RetrievalIndexError
 from coach.paths import PACKAGE_DATA_DIR
 
@@ -237,7 +237,7 @@ class OnnxEmbedder:
         return tokenizer
 
 
-@lru_cache(maxsize=1)
+@shared_cache()
 def get_embedder() -> OnnxEmbedder:
     """The process-wide embedder for the bundled model (loaded on first use)."""
     return OnnxEmbedder()

@@ -16,13 +16,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from coach.caching import shared_cache
 from coach.errors import KnowledgeError
 from coach.stages import STAGE_IDS
 
@@ -235,7 +236,7 @@ def load(root: Path) -> KnowledgeBase:
     return base
 
 
-@lru_cache(maxsize=4)
+@shared_cache(maxsize=4)
 def _cached(root: str, signature: tuple[tuple[str, float], ...]) -> KnowledgeBase:  # noqa: ARG001
     return load(Path(root))
 

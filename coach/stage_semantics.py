@@ -15,9 +15,9 @@ runs on its cues alone.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from pathlib import Path
 
+from coach.caching import shared_cache
 from coach.errors import CoachError
 from coach.semantic import AnchorSet
 
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 _TOP_K = 3
 
 
-@lru_cache(maxsize=2)
+@shared_cache(maxsize=2)
 def _stage_anchors(knowledge_dir: str) -> AnchorSet:
     """Each stage's own material as anchors: single-stage guide sections and exercises,
     and the stage model's description and signs."""

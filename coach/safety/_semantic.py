@@ -12,12 +12,12 @@ urgent and none it settles on caution.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from coach.caching import shared_cache
 from coach.paths import PACKAGE_DATA_DIR
 from coach.safety._models import CATEGORY_ORDER, Evidence
 from coach.safety._rules import RuleSet, load_rules
@@ -52,7 +52,7 @@ def load_params() -> SafetyParams:
     return SafetyParams(**raw["safety"])
 
 
-@lru_cache(maxsize=1)
+@shared_cache()
 def anchor_set() -> AnchorSet | None:
     """The anchors, or None when the file is absent (rules only)."""
     if not ANCHORS_FILE.exists():
