@@ -25,7 +25,6 @@ Static files and ``/healthz`` are never limited. The counts live behind
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import threading
@@ -39,6 +38,7 @@ from anyio import to_thread
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import error_body
@@ -173,7 +173,7 @@ class RateLimitMiddleware:
         if decision.allowed:
             await self.app(scope, receive, send)
         else:
-            await _refuse(send, decision.retry_after)
+            await _refusal(decision.retry_after)(scope, receive, send)
 
 
 def client_key(scope: Scope) -> str:
@@ -192,24 +192,14 @@ def _exempt(path: str) -> bool:
     return path in EXEMPT_PATHS or path.startswith(EXEMPT_PREFIXES)
 
 
-async def _refuse(send: Send, retry_after: int) -> None:
-    body = json.dumps(
+def _refusal(retry_after: int) -> JSONResponse:
+    return JSONResponse(
         error_body(
             "rate_limited",
             f"Too many requests. Try again in {retry_after} seconds.",
             hint="Wait a moment and send it again; the refused request was not stored.",
             retry_after_seconds=retry_after,
-        )
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(retry_after).encode()),
-            ],
-        }
+        ),
+        status_code=429,
+        headers={"Retry-After": str(retry_after)},
     )
-    await send({"type": "http.response.body", "body": body})
