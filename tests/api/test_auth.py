@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from starlette.requests import Request
 
-from api.app import create_app
 from api.deps import get_user_id
 from api.security.cookies import SESSION_COOKIE
 from coach import accounts
 from coach.accounts import secret_hash
-from coach.config import Settings, get_settings
+from coach.config import Settings
 from coach.store import LOCAL_USER, _now
 from tests.api.browser import BrowserClient, sign_in
 
@@ -33,20 +33,9 @@ PROTECTED_PAGES = ["/", "/draft", "/exercises", "/practice", "/history", "/histo
 
 
 @pytest.fixture
-def make_app(shared_index: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., FastAPI]:
-    def make(**env: str) -> FastAPI:
-        monkeypatch.setenv("COACH_AUTH", "tokens")
-        for name, value in env.items():
-            monkeypatch.setenv(f"COACH_{name.upper()}", value)
-        get_settings.cache_clear()
-        return create_app(Settings())
-
-    return make
-
-
-@pytest.fixture
-def app(make_app: Callable[..., FastAPI]) -> FastAPI:
-    return make_app()
+def make_app(make_app: Callable[..., FastAPI]) -> Callable[..., FastAPI]:
+    """Every app here signs people in with tokens (the factory is in conftest.py)."""
+    return partial(make_app, auth="tokens")
 
 
 def _add(app: FastAPI, name: str = "sam") -> accounts.IssuedToken:

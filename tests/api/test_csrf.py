@@ -16,32 +16,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.security.cookies import CSRF_COOKIE
 from coach import accounts
-from coach.config import Settings, get_settings
 from tests.api.browser import BrowserClient, sign_in
 from tests.api.test_isolation import app_routes
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "templates"
 SECRET_WORDS = "umbrella-nectarine-5150"
 TOKEN = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)">')
-
-
-@pytest.fixture
-def make_app(shared_index: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., FastAPI]:
-    def make(**env: str) -> FastAPI:
-        for name, value in env.items():
-            monkeypatch.setenv(f"COACH_{name.upper()}", value)
-        get_settings.cache_clear()
-        return create_app(Settings())
-
-    return make
-
-
-@pytest.fixture
-def app(make_app: Callable[..., FastAPI]) -> FastAPI:
-    return make_app()
 
 
 def _token(client: TestClient, path: str = "/draft") -> str:
