@@ -10,8 +10,9 @@ moving window of one minute:
 
 * outside authentication, the client address (:func:`client_key`), so that
   requests without valid credentials are limited before a token is looked up;
-  behind a reverse proxy, run uvicorn with ``--proxy-headers --forwarded-allow-ips``
-  so that ``scope["client"]`` is the real client;
+  behind a reverse proxy, ``scope["client"]`` is the real client only when uvicorn
+  trusts the proxy's ``X-Forwarded-For`` (loopback by default, others through
+  ``FORWARDED_ALLOW_IPS``);
 * inside authentication, the user (:func:`user_key`): ``request.state.user_id`` as
   ``api.security`` sets it, or ``default_user`` when nobody is identified and the
   server has no sign-in (local mode: everyone is the local person).
