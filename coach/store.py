@@ -377,6 +377,17 @@ def _exercise_entry(row: ExerciseEvent) -> ExerciseEntry:
     )
 
 
+def _on_connect(engine: Engine, *statements: str) -> None:
+    """Run these statements on every new SQLite connection (pragmas are per connection)."""
+
+    @event.listens_for(engine, "connect")
+    def _run(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        for statement in statements:
+            cursor.execute(statement)
+        cursor.close()
+
+
 def _make_engine(url: str) -> Engine:
     # hide_parameters: statement parameters are people's words; SQLAlchemy would put them
     # in its INFO log lines and in the text of every database error (coach.log_privacy).
@@ -392,14 +403,7 @@ def _make_engine(url: str) -> Engine:
             pool_pre_ping=True,
             hide_parameters=True,
         )
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-
+        _on_connect(engine, "PRAGMA foreign_keys=ON", "PRAGMA journal_mode=WAL")
         return engine
     if url.startswith("postgresql"):
         # Timestamps come back in UTC whatever the server's own TimeZone setting is, so
@@ -427,13 +431,8 @@ def memory_store() -> Store:
         poolclass=StaticPool,
         hide_parameters=True,
     )
-
-    @event.listens_for(engine, "connect")
-    def _foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
+    # No WAL here: an in-memory database has no file to write ahead of.
+    _on_connect(engine, "PRAGMA foreign_keys=ON")
     store = Store(MEMORY_URL, engine=engine)
     store._serial = threading.RLock()
     return store
