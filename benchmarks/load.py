@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,6 +48,7 @@ from typing import Any
 import httpx
 
 from benchmarks.drafts import MESSAGE
+from tests.servers.launch import free_port
 
 CONCURRENCY = 8
 WARMUP_REQUESTS = 24
@@ -107,7 +107,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         started = time.perf_counter()
         _coach(["ingest"], env=env, cwd=workdir)
         ingest_seconds = time.perf_counter() - started
-        port = _free_port()
+        port = free_port()
         log_path = Path(workdir) / "server.log"
         serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
         serve += ["--workers", str(options.workers)]
@@ -225,12 +225,6 @@ def _coach(args: list[str], *, env: dict[str, str], cwd: str) -> None:
     if done.returncode != 0:
         tail = (done.stdout + done.stderr).decode(errors="replace")[-2000:]
         raise RuntimeError(f"coach {' '.join(args)} failed ({done.returncode}):\n{tail}")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_until_up(base: str, server: subprocess.Popen[bytes], log_path: Path) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import socket
 import sys
 import threading
 import time
@@ -34,6 +33,7 @@ from pydantic import Field
 
 from api.app import create_app
 from coach.config import Settings, get_settings
+from tests.servers.launch import free_port
 
 CANARY = "Quillowisp"  # never a real word, so any hit is ours
 
@@ -451,17 +451,11 @@ def test_a_storage_error_carries_no_words_in_its_chain(app_settings: Settings) -
 # ------------------------------------------------------------------------------ a real server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_a_real_uvicorn_server_at_trace_level(app_settings: Settings, logs: Capture) -> None:
     """uvicorn's own logging config, at its most verbose, with the app's error paths."""
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(app_settings), host="127.0.0.1", port=port, log_level="trace"
     )
@@ -580,7 +574,7 @@ def test_cli_error_paths(cli_env: pytest.MonkeyPatch, logs: Capture, tmp_path: P
     assert run_cli(["draft", said("You never ") * (limit // 10)], mp) == 65
     # The model endpoint is down (nothing listens there): offline answers, exit 0.
     mp.setenv("COACH_LLM_MODEL", "smollm2-test")
-    mp.setenv("COACH_LLM_BASE_URL", f"http://127.0.0.1:{_free_port()}/v1")
+    mp.setenv("COACH_LLM_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
     mp.setenv("COACH_LLM_TIMEOUT_SECONDS", "2")
     mp.setenv("COACH_LLM_MAX_RETRIES", "0")
     assert run_cli(["draft", said("You never help, you're so lazy about")], mp) == 0

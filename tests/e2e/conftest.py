@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.servers.launch import free_port
 
 CHROMIUM = os.environ.get("COACH_E2E_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -65,12 +66,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serve(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """Run a Coach server on a free loopback port until the block ends; yields its base URL.
@@ -82,7 +77,7 @@ def serve(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[st
     env.pop("OPENAI_API_KEY", None)
     env["COACH_DATA_DIR"] = str(workdir / "data")
     env.update(extra_env or {})
-    port = _free_port()
+    port = free_port()
     log = (workdir / "server.log").open("wb")
     process = subprocess.Popen(
         [

