@@ -1,63 +1,39 @@
-"""Semantic evidence for the stage classifier, grounded in our own guidance.
+"""Semantic evidence for the stage classifier: a trained head over meaning and words.
 
-Cue phrases catch how people often say things; they miss the many ways people
-say them differently. This module adds a second, independent signal: how close
-the person's words are in meaning to each stage's own material (the stage guide's
-sections, the exercises tagged with only that stage, and the stage model's
-description and signs). For each stage we average the three closest passages,
-then centre the scores across stages so only the relative pull counts.
+Cue phrases catch how people often say things; they miss the many ways people say
+them differently. This module adds a second, independent signal: a softmax head
+(:class:`coach.heads.LinearHead`, ``coach/data/models/stage_head.npz``) trained by
+``scripts/train_stages.py`` on descriptions written for training (``training/stages``,
+kept apart from ``evals/stages.jsonl``) and on each stage's own guidance in
+``knowledge/``. It replaced closeness to the guidance alone, which could not tell
+"we keep having the same fight" (patterns) from "we fight about money and he decides
+everything" (balance) when both sit near the same passages.
 
-The prototypes come from ``knowledge/`` and ``coach/data/stages.yaml``, never
-from evaluation data. When the bundled model cannot load, the classifier simply
-runs on its cues alone.
+The probabilities are centred across stages so only the relative pull counts. When
+the head cannot load, the classifier simply runs on its cues alone.
 """
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-
+from coach import heads
 from coach.caching import shared_cache
-from coach.errors import CoachError
-from coach.semantic import AnchorSet
+from coach.paths import PACKAGE_DATA_DIR
 
-log = logging.getLogger(__name__)
-
-_TOP_K = 3
+HEAD_FILE = PACKAGE_DATA_DIR / "models" / "stage_head.npz"
 
 
-@shared_cache(maxsize=2)
-def _stage_anchors(knowledge_dir: str) -> AnchorSet:
-    """Each stage's own material as anchors: single-stage guide sections and exercises,
-    and the stage model's description and signs."""
-    from coach import knowledge
-    from coach.stages import list_stages
+@shared_cache()
+def load_head() -> heads.LoadedHead | None:
+    from coach.stages import STAGE_IDS
 
-    base = knowledge.get_knowledge(Path(knowledge_dir))
-    texts: dict[str, list[str]] = {stage.id: [] for stage in list_stages()}
-    for passage in base.passages():
-        if passage.kind in ("guidance", "exercise") and len(passage.stages) == 1:
-            heading = f"{passage.title}: {passage.section or ''}"
-            texts[passage.stages[0]].append(f"{heading}\n{passage.text}")
-    for stage in list_stages():
-        texts[stage.id].append(
-            f"{stage.name}. {stage.description} {stage.about} {' '.join(stage.signs)}"
-        )
-    return AnchorSet(texts)
+    return heads.load(HEAD_FILE, labels=STAGE_IDS, what="Stage")
 
 
-def semantic_scores(text: str, knowledge_dir: Path | None = None) -> dict[str, float]:
-    """Centred closeness of ``text`` to each stage's material; empty when unavailable."""
-    if knowledge_dir is None:
-        from coach.config import get_settings
-
-        knowledge_dir = get_settings().knowledge_dir
-    try:
-        raw = _stage_anchors(str(knowledge_dir)).closeness(text, top_k=_TOP_K)
-    except (CoachError, OSError) as exc:  # unreadable guidance: the cues still work
-        log.warning("Stage semantics unavailable (%s); using cue phrases only.", type(exc).__name__)
+def semantic_scores(text: str) -> dict[str, float]:
+    """Centred probability of each stage for ``text``; empty when the head is unavailable."""
+    loaded = load_head()
+    if loaded is None:
         return {}
-    if not raw:
-        return {}
-    mean = sum(raw.values()) / len(raw)
-    return {stage: value - mean for stage, value in raw.items()}
+    row = loaded.score([text])[0]
+    mean = float(row.mean())
+    return {stage: float(p) - mean for stage, p in zip(loaded.head.labels, row, strict=True)}
