@@ -8,8 +8,9 @@ never the blind sets, and prints the best parameters under the stated constraint
 with the development metrics. Copy them into ``coach/data/semantic_params.yaml``.
 
 The rules were tuned on these same sets, so rules plus semantics would look perfect
-whatever the thresholds. The anchors were written without seeing them, so the
-thresholds are chosen on the *semantic reading alone*, which these sets can judge.
+whatever the thresholds. The anchors and the safety head's training data were written
+without seeing them, so the thresholds are chosen on the *semantic reading alone*,
+which these sets can judge.
 """
 
 from __future__ import annotations
@@ -29,68 +30,92 @@ def _items(name: str) -> list[dict]:
 
 
 def tune_safety() -> None:
-    from coach.safety._semantic import anchor_set, candidates, load_params
+    """Thresholds for the trained head (coach/safety/_head.py), read alone on the dev set.
 
-    base = load_params()
-    anchors = anchor_set()
+    A hit must name the item's category, as the eval scores it. Besides the dev set's
+    hard negatives, the thresholds must keep false alarms rare on ordinary text
+    (``training/calibration/ordinary.jsonl``: drafts, stage descriptions, practice
+    turns, never trained on): a caution there takes joint exercises away from a
+    person who needs none, and an urgent withholds all coaching.
+    """
+    import numpy as np
+
+    from coach.safety._head import column, score_texts
+    from coach.safety._models import CATEGORY_ORDER
+    from coach.safety._semantic import load_params, windows
+
     items = _items("safety")
-    pieces = [candidates(it["text"], base) for it in items]
-    readings = [anchors.read([p for p, _ in piece]) for piece in pieces]
-    urgent_ok = [{(p.start, p.end): ok for p, ok in piece} for piece in pieces]
+    calibration = ROOT / "training" / "calibration" / "ordinary.jsonl"
+    ordinary = [
+        {"text": json.loads(line)["text"], "level": "ordinary", "categories": []}
+        for line in calibration.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    items = items + ordinary
+    per_item = []  # per item, per pairs setting: (n_windows, 4) urgent and caution+ maxima
+    for item in items:
+        settings = {}
+        for pairs in (False, True):
+            params = load_params().model_copy(update={"pairs": pairs})
+            pieces = windows(item["text"], params)
+            probs = score_texts([p.text for p, _ in pieces])
+            if probs is None:
+                probs = np.zeros((0, 8))
+            ok = np.asarray([u for _, u in pieces], dtype=bool)
+            urgent = probs[:, [column(c, "urgent") for c in CATEGORY_ORDER]]
+            caution = np.maximum(
+                urgent, probs[:, [column(c, "caution_plus") for c in CATEGORY_ORDER]]
+            )
+            urgent_max = (urgent * ok[:, None]).max(axis=0) if len(ok) else np.zeros(4)
+            caution_max = caution.max(axis=0) if len(ok) else np.zeros(4)
+            settings[pairs] = (urgent_max, caution_max)
+        per_item.append(settings)
 
     best = None
     grid = itertools.product(
-        (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
-        (0.5, 0.55, 0.6, 0.625, 0.65, 0.675, 0.7),
-        (0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
-        (0.4, 0.45, 0.5, 0.55, 0.6),
+        (False, True),
+        (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99),
+        (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99),
     )
-    for u_share, u_sim, c_share, c_sim in grid:
+    for pairs, t_urgent, t_caution in grid:
         urgent_hit = urgent_n = caution_hit = caution_n = neg_u = neg_c = neg_n = 0
-        for item, sentence_readings, allowed in zip(items, readings, urgent_ok, strict=True):
-            level = 0
-            for r in sentence_readings:
-                if r.label == "benign":
-                    continue
-                may_be_urgent = allowed[(r.sentence.start, r.sentence.end)]
-                if (
-                    may_be_urgent
-                    and r.label.endswith("/urgent")
-                    and r.share >= u_share
-                    and r.similarity >= u_sim
-                ):
-                    level = max(level, 2)
-                elif r.share >= c_share and r.similarity >= c_sim:
-                    level = max(level, 1)
-            expected = item["level"]
-            if expected == "urgent":
+        ord_u = ord_c = ord_n = 0
+        for item, settings in zip(items, per_item, strict=True):
+            urgent_max, caution_max = settings[pairs]
+            cats = [CATEGORY_ORDER.index(c) for c in item["categories"]]
+            if item["level"] == "ordinary":
+                ord_n += 1
+                ord_u += bool((urgent_max >= t_urgent).any())
+                ord_c += bool((caution_max >= t_caution).any())
+            elif item["level"] == "urgent":
                 urgent_n += 1
-                urgent_hit += level == 2
-            elif expected == "caution":
+                urgent_hit += all(urgent_max[c] >= t_urgent for c in cats)
+            elif item["level"] == "caution":
                 caution_n += 1
-                caution_hit += level >= 1
+                caution_hit += all(max(caution_max[c], urgent_max[c]) >= t_caution for c in cats)
             else:
                 neg_n += 1
-                neg_u += level == 2
-                neg_c += level == 1
-        # An urgent false alarm withholds all coaching, so it is held to 1%.
-        if neg_u / neg_n > 0.01 or neg_c / neg_n > 0.15:
+                is_urgent = bool((urgent_max >= t_urgent).any())
+                neg_u += is_urgent
+                neg_c += (not is_urgent) and bool((caution_max >= t_caution).any())
+        # An urgent false alarm withholds all coaching: at most 2% on the hard negatives
+        # (the issue allows 3% for the whole screen; the rules need room too) and none on
+        # ordinary text. Caution or higher on at most 5% of ordinary text, the rate
+        # the screen already had there before the head (with nearest-anchor voting).
+        if neg_u / neg_n > 0.02 or neg_c / neg_n > 0.15 or ord_u or ord_c / ord_n > 0.05:
             continue
         score = urgent_hit / urgent_n + 0.5 * caution_hit / caution_n - 0.5 * neg_c / neg_n
         if best is None or score > best[0]:
             best = (
                 score,
-                dict(
-                    urgent_share=u_share,
-                    urgent_similarity=u_sim,
-                    caution_share=c_share,
-                    caution_similarity=c_sim,
-                ),
+                dict(urgent=t_urgent, caution=t_caution, pairs=pairs),
                 dict(
                     urgent_recall=urgent_hit / urgent_n,
                     caution_recall=caution_hit / caution_n,
                     none_to_urgent=neg_u / neg_n,
                     none_to_caution=neg_c / neg_n,
+                    ordinary_to_caution_or_higher=ord_c / ord_n,
+                    ordinary_items=ord_n,
                 ),
             )
     print(json.dumps(best, indent=2))

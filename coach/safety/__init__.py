@@ -1,9 +1,12 @@
 """The safety screen: the part of Coach that must not fail.
 
 ``screen(text)`` runs first on every request and again on anything Coach generates.
-It is plain ``re`` over rules loaded once from ``coach/data/safety_rules.yaml``, so it
-is fast, deterministic and needs no model. An ``urgent`` verdict means Coach stops:
-no coaching, no drafts, no exercises and no LLM call, only ``safety_response``.
+Its first reading is plain ``re`` over rules loaded once from
+``coach/data/safety_rules.yaml``: fast, deterministic, no model. Its second is a small
+trained head over the bundled embedder (:mod:`coach.safety._head`), which reads risk
+in words no rule lists; it is deterministic too and runs offline. An ``urgent``
+verdict means Coach stops: no coaching, no drafts, no exercises and no LLM call, only
+``safety_response``.
 ``caution`` means Coach may go on, adds professional support and avoids anything that
 would expose the person to the other (joint exercises, send-to-partner drafts).
 
@@ -95,9 +98,8 @@ def screen(text: str, locale: str | None = None, *, semantic: bool = True) -> Sa
 
     The level is the highest of the surviving rule hits; the categories are those of all
     hits, so an urgent abuse message that also sounds hopeless names both. With
-    ``semantic`` (the default) sentences close in meaning to the curated risk anchors
-    add evidence too (:mod:`coach.safety._semantic`); they can raise the level, never
-    lower it.
+    ``semantic`` (the default) sentences the trained head reads as risk add evidence
+    too (:mod:`coach.safety._semantic`); they can raise the level, never lower it.
     """
     raw = _as_text(text)
     norm = normalise(raw)

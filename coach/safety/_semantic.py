@@ -1,50 +1,41 @@
 """The screen's second reading: risk recognised by meaning, not only by keywords.
 
 The rules (``safety_rules.yaml``) know the phrasings their authors listed; people
-disclose danger in endless other words. Here each sentence is compared with the
-curated anchors in ``coach/data/safety_anchors.yaml`` (risk sentences per category
-and level, and many benign look-alikes such as hyperbole and idioms). A sentence
-whose nearest anchors are mostly risk anchors raises the level. This reading can
-only raise a verdict, never lower what the rules found; when in doubt between
-urgent and none it settles on caution.
+disclose danger in endless other words. Here each sentence, and each pair of
+neighbouring sentences (a goodbye often needs its context: "I wrote letters to my
+sister. I just want everything to stop."), is read by the trained head in
+:mod:`coach.safety._head` (sentence embedding plus word features). A piece whose
+probability passes a threshold raises the level. This reading can only raise a
+verdict, never lower what the rules found; the rules' guards for fiction, idioms,
+jokes and negation still apply to it.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.caching import shared_cache
 from coach.paths import PACKAGE_DATA_DIR
+from coach.safety._head import column, load_head, score_texts
 from coach.safety._models import CATEGORY_ORDER, Evidence
 from coach.safety._rules import RuleSet, load_rules
-from coach.semantic import AnchorSet, Sentence, split_clauses, split_sentences
+from coach.semantic import Sentence, split_clauses, split_sentences
 
-ANCHORS_FILE = PACKAGE_DATA_DIR / "safety_anchors.yaml"
 PARAMS_FILE = PACKAGE_DATA_DIR / "semantic_params.yaml"
-BENIGN = "benign"
 
 
 class SafetyParams(BaseModel):
+    """Thresholds on the head's probabilities (chosen by ``scripts/tune_semantic.py``)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    k: int = Field(ge=1, le=50)
-    urgent_share: float = Field(ge=0, le=1)
-    urgent_similarity: float = Field(ge=-1, le=1)
-    caution_share: float = Field(ge=0, le=1)
-    caution_similarity: float = Field(ge=-1, le=1)
+    urgent: float = Field(gt=0, lt=1, description="urgent output at least this -> urgent")
+    caution: float = Field(gt=0, lt=1, description="caution-or-higher output -> caution")
+    pairs: bool = Field(description="also read each pair of neighbouring sentences")
     max_sentences: int = Field(ge=1)
-
-
-class _Anchors(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: int
-    risk: dict[str, dict[Literal["urgent", "caution"], list[str]]]
-    benign: list[str] = Field(min_length=1)
 
 
 def load_params() -> SafetyParams:
@@ -52,26 +43,11 @@ def load_params() -> SafetyParams:
     return SafetyParams(**raw["safety"])
 
 
-@shared_cache()
-def anchor_set() -> AnchorSet | None:
-    """The anchors, or None when the file is absent (rules only)."""
-    if not ANCHORS_FILE.exists():
-        return None
-    data = _Anchors(**yaml.safe_load(ANCHORS_FILE.read_text(encoding="utf-8")))
-    unknown = set(data.risk) - set(CATEGORY_ORDER)
-    if unknown:
-        raise ValueError(f"safety_anchors.yaml: unknown categories {sorted(unknown)}")
-    labels: dict[str, list[str]] = {BENIGN: data.benign}
-    for category, levels in data.risk.items():
-        for level, texts in levels.items():
-            labels[f"{category}/{level}"] = texts
-    return AnchorSet(labels, k=load_params().k)
-
-
 _CLAUSE_BREAK = re.compile(
     r",|;|:| - |\b(?:but|and|so|because|though|although|while)\b", re.IGNORECASE
 )
 _STRAIGHT = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+_GAP = re.compile(r"[\s.!?]*")
 
 
 def _guard_matches(name: str, rules: RuleSet, text: str) -> bool:
@@ -113,42 +89,47 @@ def candidates(text: str, params: SafetyParams) -> list[tuple[Sentence, bool]]:
     return pieces
 
 
+def windows(text: str, params: SafetyParams) -> list[tuple[Sentence, bool]]:
+    """The candidates, plus each pair of neighbours with nothing guarded between them."""
+    pieces = candidates(text, params)
+    if not params.pairs:
+        return pieces
+    paired = []
+    for (first, first_ok), (second, second_ok) in itertools.pairwise(pieces):
+        if _GAP.fullmatch(text, first.end, second.start):
+            span = Sentence(first.start, second.end, text[first.start : second.end])
+            paired.append((span, first_ok and second_ok))
+    return pieces + paired
+
+
 def semantic_evidence(text: str, params: SafetyParams | None = None) -> list[Evidence]:
-    """Evidence for sentences whose meaning is close to risk anchors."""
-    anchors = anchor_set()
-    if anchors is None or not text.strip():
+    """Evidence for the pieces of ``text`` the trained head reads as risk."""
+    if not text.strip() or load_head() is None:
         return []
     params = params or load_params()
-    pieces = candidates(text, params)
-    may_be_urgent = {(piece.start, piece.end): urgent_ok for piece, urgent_ok in pieces}
+    pieces = windows(text, params)
+    probabilities = score_texts([piece.text for piece, _ in pieces])
+    if probabilities is None:
+        return []
     evidence = []
-    for reading in anchors.read([piece for piece, _ in pieces]):
-        if reading.label == BENIGN:
-            continue
-        category, level = reading.label.split("/")
-        if (
-            may_be_urgent[(reading.sentence.start, reading.sentence.end)]
-            and level == "urgent"
-            and reading.share >= params.urgent_share
-            and reading.similarity >= params.urgent_similarity
-        ):
-            decided = "urgent"
-        elif (
-            reading.share >= params.caution_share
-            and reading.similarity >= params.caution_similarity
-        ):
-            decided = "caution"
-        else:
-            continue
-        evidence.append(
-            Evidence(
-                start=reading.sentence.start,
-                end=reading.sentence.end,
-                rule=f"semantic.{category}",
-                category=category,  # type: ignore[arg-type]
-                level=decided,  # type: ignore[arg-type]
-                note=f"close in meaning to {level} anchors "
-                f"(vote {reading.share:.2f}, similarity {reading.similarity:.2f})",
+    for (piece, urgent_ok), row in zip(pieces, probabilities, strict=True):
+        for category in CATEGORY_ORDER:
+            urgent = float(row[column(category, "urgent")])
+            caution = float(row[column(category, "caution_plus")])
+            if urgent_ok and urgent >= params.urgent:
+                level, shown = "urgent", urgent
+            elif max(urgent, caution) >= params.caution:
+                level, shown = "caution", max(urgent, caution)
+            else:
+                continue
+            evidence.append(
+                Evidence(
+                    start=piece.start,
+                    end=piece.end,
+                    rule=f"semantic.{category}",
+                    category=category,  # type: ignore[arg-type]
+                    level=level,  # type: ignore[arg-type]
+                    note=f"reads as {level} by meaning (probability {shown:.2f})",
+                )
             )
-        )
     return evidence

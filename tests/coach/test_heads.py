@@ -1,0 +1,195 @@
+"""The trained heads: file format, refusal of bad files, and the shipped pair in step."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach import heads
+from coach.embedding import get_embedder
+from coach.paths import PACKAGE_DATA_DIR
+from coach.safety import screen
+from coach.safety._head import HEAD_FILE as SAFETY_HEAD
+from coach.safety._head import LABELS as SAFETY_LABELS
+from coach.stage_semantics import HEAD_FILE as STAGE_HEAD
+from coach.stages import STAGE_IDS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _tiny(embedder: str = "test:0", vocabulary: tuple[str, ...] = ("rope", "i want")):
+    return heads.LinearHead(
+        labels=("a", "b"),
+        dense=np.zeros((2, 3), dtype=np.float32),
+        vocabulary=vocabulary,
+        idf=np.ones(len(vocabulary), dtype=np.float32),
+        lexical=np.asarray([[5.0, 0.0], [0.0, 5.0]], dtype=np.float32),
+        bias=np.zeros(2, dtype=np.float32),
+        activation="sigmoid",
+        embedder=embedder,
+        meta={"note": "test"},
+    )
+
+
+def test_terms_are_lowercased_words_and_pairs() -> None:
+    assert heads.terms("I WANT it’s") == ["i", "want", "it's", "i want", "want it's"]
+    assert heads.terms("") == []
+
+
+def test_tfidf_is_l2_normalised_and_ignores_unknown_words() -> None:
+    head = _tiny()
+    matrix = head.tfidf(["rope rope i want", "nothing known here", ""])
+    assert np.isclose(np.linalg.norm(matrix[0]), 1.0)
+    assert not matrix[1].any()
+    assert not matrix[2].any()
+
+
+def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
+    path = tmp_path / "head.npz"
+    _tiny().save(path)
+    again = heads.read(path)
+    assert again.labels == ("a", "b")
+    assert again.vocabulary == ("rope", "i want")
+    assert again.meta == {"note": "test"}
+    probabilities = again.probabilities(np.zeros((1, 3), np.float32), ["a rope"])
+    assert probabilities[0, 0] > 0.9
+    assert probabilities[0, 1] == pytest.approx(0.5)
+
+
+def test_softmax_rows_sum_to_one() -> None:
+    head = _tiny()
+    object.__setattr__(head, "activation", "softmax")
+    rows = head.probabilities(np.zeros((2, 3), np.float32), ["rope", "i want"])
+    assert np.allclose(rows.sum(axis=1), 1.0)
+
+
+def test_inconsistent_shapes_are_refused() -> None:
+    with pytest.raises(ValueError, match="disagree"):
+        heads.LinearHead(
+            labels=("a",),
+            dense=np.zeros((2, 3)),
+            vocabulary=(),
+            idf=np.zeros(0),
+            lexical=np.zeros((1, 0)),
+            bias=np.zeros(1),
+            activation="sigmoid",
+            embedder="x",
+            meta={},
+        )
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"not a zip file at all", b"PK\x03\x04 broken", bytes(range(256))]
+)
+def test_corrupt_head_files_fall_back_with_a_warning(
+    tmp_path: Path, content: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "head.npz"
+    path.write_bytes(content)
+    with caplog.at_level(logging.WARNING, logger="coach.heads"):
+        assert heads.load(path, labels=("a", "b"), what="Test") is None
+    assert "unavailable" in caplog.text
+
+
+def test_a_missing_head_falls_back(tmp_path: Path) -> None:
+    assert heads.load(tmp_path / "absent.npz", labels=("a", "b"), what="Test") is None
+
+
+def test_a_head_for_another_embedder_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "head.npz"
+    _tiny(embedder="some-other-model:0123").save(path)
+    assert heads.load(path, labels=("a", "b"), what="Test") is None
+
+
+def test_a_head_with_other_outputs_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "head.npz"
+    _tiny().save(path)
+    assert heads.load(path, labels=("x", "y"), what="Test") is None
+
+
+def test_pickled_arrays_are_never_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "head.npz"
+    _tiny().save(path)
+    with np.load(path) as data:
+        fields = dict(data)
+    fields["labels"] = np.asarray(["a", "b"], dtype=object)
+    np.savez(path, **fields)
+    with pytest.raises(ValueError, match="pickle"):
+        heads.read(path)
+
+
+@pytest.mark.parametrize(
+    ("path", "labels"), [(SAFETY_HEAD, SAFETY_LABELS), (STAGE_HEAD, STAGE_IDS)]
+)
+def test_shipped_heads_fit_the_shipped_embedder(path: Path, labels: tuple[str, ...]) -> None:
+    assert path.parent == PACKAGE_DATA_DIR / "models"
+    loaded = heads.load(path, labels=labels, what="Shipped")
+    assert loaded is not None
+    assert loaded.head.embedder == get_embedder().fingerprint
+
+
+def _training_module(name: str):  # a script module, imported by path
+    sys.path.insert(0, str(ROOT))
+    try:
+        return __import__(f"scripts.{name}", fromlist=["load_examples"])
+    finally:
+        sys.path.remove(str(ROOT))
+
+
+def test_shipped_safety_head_was_trained_on_the_committed_data() -> None:
+    """Retrain (scripts/train_safety.py) whenever training/safety or the anchors change."""
+    train = _training_module("train_safety")
+    shipped = heads.read(SAFETY_HEAD)
+    assert shipped.meta["training_sha256"] == train.digest(train.load_examples())
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def test_training_data_shares_no_text_with_any_eval_set() -> None:
+    evals = set()
+    for path in (ROOT / "evals").glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                evals.add(_normalised(item.get("text") or item["question"]))
+    for path in (ROOT / "training").rglob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                assert _normalised(json.loads(line)["text"]) not in evals, path.name
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("I looked up which bridge is highest near me and I am going there tonight.", "self_harm"),
+        (
+            "I am going to find the guy she cheated with and make sure he never walks again",
+            "harm_to_others",
+        ),
+    ],
+)
+def test_the_head_reads_danger_no_rule_names(text: str, category: str) -> None:
+    assert screen(text, semantic=False).level == "none"  # the rules alone miss it
+    verdict = screen(text)
+    assert verdict.level == "urgent"
+    assert category in verdict.categories
+    assert any(e.rule == f"semantic.{category}" for e in verdict.evidence)
+
+
+def test_screen_runs_on_rules_when_the_head_cannot_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    from coach.safety import _head
+
+    monkeypatch.setattr(_head, "HEAD_FILE", Path("/nonexistent/safety_head.npz"))
+    _head.load_head.cache_clear()
+    try:
+        assert screen("I'm going to kill myself tonight").level == "urgent"
+        assert screen("we argued about the dishes").level == "none"
+    finally:
+        _head.load_head.cache_clear()
