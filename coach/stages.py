@@ -212,6 +212,7 @@ class _Scoring(_Frozen):
     negated_factor: float = Field(ge=-1, le=1)
     max_runners_up: int = Field(ge=0, le=len(STAGE_IDS) - 1)
     semantic_weight: float = Field(default=0.0, ge=0)
+    semantic_full_words: int = Field(default=25, ge=1)
 
 
 class _Negation(_Frozen):
@@ -401,15 +402,21 @@ def classify(text: str, *, semantic: bool = True) -> StageGuess:
     if semantic and scoring.semantic_weight:
         from coach.stage_semantics import semantic_scores
 
-        for stage, closeness in semantic_scores(text).items():
-            scores[stage] += scoring.semantic_weight * closeness
+        # The head learnt from descriptions of several sentences; on a few words it
+        # still picks a stage with confidence, so its pull grows with the text's length.
+        words = len(_WORD.findall(normalized))
+        weight = scoring.semantic_weight * min(1.0, words / scoring.semantic_full_words)
+        for stage, pull in semantic_scores(text).items():
+            scores[stage] += weight * pull
     clipped = {stage: max(0.0, score) for stage, score in scores.items()}
     ranked = sorted(clipped.items(), key=lambda kv: (-kv[1], STAGE_IDS.index(kv[0])))
     top_stage, top_score = ranked[0]
     total = sum(clipped.values())
     confidence = top_score / (total + scoring.prior) if top_score > 0 else 0.0
     confidence = round(min(1.0, max(0.0, confidence)), 3)
-    needs_clarification = confidence < scoring.clarify_below
+    # Meaning alone is weak evidence: without any cue phrase behind it, Coach asks.
+    has_cue = any(not cue.negated for cue in cues)
+    needs_clarification = confidence < scoring.clarify_below or not has_cue
     runners_up = [
         StageScore(stage=stage, score=round(score, 3))  # type: ignore[arg-type]
         for stage, score in ranked[1:]

@@ -32,7 +32,10 @@ def main() -> None:
         scores = dict.fromkeys(STAGE_IDS, 0.0)
         for cue in guess.cues:  # rebuild per-stage cue totals from the guess
             scores[cue.stage] += cue.weight
-        cue_scores.append((scores, semantic_scores(item["text"])))
+        words = len(item["text"].split())
+        factor = min(1.0, words / 25)  # semantic_full_words in stage_cues.yaml
+        semantic = {s: factor * v for s, v in semantic_scores(item["text"]).items()}
+        cue_scores.append((scores, semantic))
     for weight in WEIGHTS:
         correct = 0
         for item, (scores, semantic) in zip(dev, cue_scores, strict=True):
