@@ -31,6 +31,23 @@ def fingerprint() -> str:
     return get_embedder().fingerprint
 
 
+def featurised_folds(texts: list[str], vectors: np.ndarray, splits) -> list[tuple]:
+    """(train rows, test rows, train matrix, test matrix) per fold; each fold's TF-IDF
+    vocabulary is fitted on its own training rows, so test words stay unseen."""
+    folds = []
+    for train, test in splits:
+        features = Features([texts[i] for i in train], vectors[train])
+        folds.append(
+            (
+                train,
+                test,
+                features.matrix([texts[i] for i in train], vectors[train]),
+                features.matrix([texts[i] for i in test], vectors[test]),
+            )
+        )
+    return folds
+
+
 class Features:
     """Embedding and TF-IDF side by side; the vectoriser is fitted on training texts."""
 

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from coach.safety._head import HEAD_FILE, LABELS  # noqa: E402
 from coach.safety._models import CATEGORY_ORDER  # noqa: E402
-from scripts.head_training import Features, embed  # noqa: E402
+from scripts.head_training import Features, embed, featurised_folds  # noqa: E402
 
 TRAINING = ROOT / "training" / "safety"
 ANCHORS = ROOT / "coach" / "data" / "safety_anchors.yaml"
@@ -133,17 +133,7 @@ def cross_validate(
     from sklearn.metrics import average_precision_score
     from sklearn.model_selection import GroupKFold
 
-    folds = []
-    for train, test in GroupKFold(n_splits=5).split(vectors, y, groups):
-        features = Features([texts[i] for i in train], vectors[train])
-        folds.append(
-            (
-                train,
-                test,
-                features.matrix([texts[i] for i in train], vectors[train]),
-                features.matrix([texts[i] for i in test], vectors[test]),
-            )
-        )
+    folds = featurised_folds(texts, vectors, GroupKFold(n_splits=5).split(vectors, y, groups))
     results = {}
     for c in C_GRID:
         scores = np.zeros_like(y, dtype=np.float64)

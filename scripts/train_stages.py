@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from coach.stage_semantics import HEAD_FILE  # noqa: E402
 from coach.stages import STAGE_IDS  # noqa: E402
-from scripts.head_training import Features, embed  # noqa: E402
+from scripts.head_training import Features, embed, featurised_folds  # noqa: E402
 
 TRAINING = ROOT / "training" / "stages"
 C_GRID = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
@@ -68,17 +68,9 @@ def _fit(x, y: np.ndarray, c: float):
 def cross_validate(texts: list[str], vectors: np.ndarray, y: np.ndarray) -> dict[float, float]:
     from sklearn.model_selection import StratifiedKFold
 
-    folds = []
-    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(vectors, y):
-        features = Features([texts[i] for i in train], vectors[train])
-        folds.append(
-            (
-                train,
-                test,
-                features.matrix([texts[i] for i in train], vectors[train]),
-                features.matrix([texts[i] for i in test], vectors[test]),
-            )
-        )
+    folds = featurised_folds(
+        texts, vectors, StratifiedKFold(5, shuffle=True, random_state=0).split(vectors, y)
+    )
     results = {}
     for c in C_GRID:
         correct = 0
