@@ -152,22 +152,3 @@ class AnchorSet:
             label = max(votes, key=lambda name: (votes[name], best[name]))
             readings.append(Reading(sentence, label, votes[label] / total, best[label]))
         return readings
-
-    def closeness(self, text: str, *, top_k: int = 3) -> dict[str, float]:
-        """For each label, the mean similarity of ``text`` to its ``top_k`` closest anchors.
-
-        Empty when the model cannot load. (``read`` votes per sentence; this scores a
-        whole text against every label, as the stage classifier needs.)
-        """
-        state = self._load()
-        if state is None:
-            return {}
-        embedder, matrix, anchor_labels = state
-        query = np.asarray(embedder.embed_query(text), dtype=np.float32)
-        sims = matrix @ query
-        result = {}
-        for label in self._anchors:
-            own = sims[anchor_labels == label]
-            k = min(top_k, own.shape[0])
-            result[label] = float(np.partition(own, -k)[-k:].mean())
-        return result

@@ -364,9 +364,11 @@ def classify(text: str, *, semantic: bool = True) -> StageGuess:
     no recognisable cues that guess is ``reflect`` with confidence 0, flagged for
     clarification, because asking is better than pretending.
 
-    With ``semantic`` (the default) the cue scores are joined by the closeness of the
-    text to each stage's own guidance (:mod:`coach.stage_semantics`), weighted by
-    ``semantic_weight`` from the cue file; ``semantic=False`` uses the cues alone.
+    With ``semantic`` (the default) the cue scores are joined by the trained stage
+    head's centred probabilities (:mod:`coach.stage_semantics`), weighted by
+    ``semantic_weight`` from the cue file (scaled down for texts shorter than
+    ``semantic_full_words``); ``semantic=False`` uses the cues alone. Without any cue
+    phrase the guess always asks, however sure the head is.
     """
     if not isinstance(text, str) or not text.strip():
         raise InputError(
@@ -404,8 +406,7 @@ def classify(text: str, *, semantic: bool = True) -> StageGuess:
 
         # The head learnt from descriptions of several sentences; on a few words it
         # still picks a stage with confidence, so its pull grows with the text's length.
-        words = len(_WORD.findall(normalized))
-        weight = scoring.semantic_weight * min(1.0, words / scoring.semantic_full_words)
+        weight = scoring.semantic_weight * semantic_share(normalized)
         for stage, pull in semantic_scores(text).items():
             scores[stage] += weight * pull
     clipped = {stage: max(0.0, score) for stage, score in scores.items()}
@@ -431,6 +432,12 @@ def classify(text: str, *, semantic: bool = True) -> StageGuess:
         needs_clarification=needs_clarification,
         clarifying_question=_question(ranked) if needs_clarification else None,
     )
+
+
+def semantic_share(text: str) -> float:
+    """How much of ``semantic_weight`` a text of this length gets (0-1]."""
+    words = len(_WORD.findall(text.translate(_QUOTES)))
+    return min(1.0, words / _lexicon().scoring.semantic_full_words)
 
 
 def clarify_threshold() -> float:

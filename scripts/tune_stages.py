@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from coach.stage_semantics import semantic_scores  # noqa: E402
-from coach.stages import STAGE_IDS, classify  # noqa: E402
+from coach.stages import STAGE_IDS, classify, semantic_share  # noqa: E402
 
 WEIGHTS = (0, 2, 4, 5, 6, 8, 10, 12, 16, 20, 25, 30, 40)
 
@@ -32,9 +32,8 @@ def main() -> None:
         scores = dict.fromkeys(STAGE_IDS, 0.0)
         for cue in guess.cues:  # rebuild per-stage cue totals from the guess
             scores[cue.stage] += cue.weight
-        words = len(item["text"].split())
-        factor = min(1.0, words / 25)  # semantic_full_words in stage_cues.yaml
-        semantic = {s: factor * v for s, v in semantic_scores(item["text"]).items()}
+        share = semantic_share(item["text"])
+        semantic = {s: share * v for s, v in semantic_scores(item["text"]).items()}
         cue_scores.append((scores, semantic))
     for weight in WEIGHTS:
         correct = 0

@@ -1,9 +1,10 @@
 """The screen's second reading: risk recognised by meaning, not only by keywords.
 
 The rules (``safety_rules.yaml``) know the phrasings their authors listed; people
-disclose danger in endless other words. Here each sentence, and each pair of
-neighbouring sentences (a goodbye often needs its context: "I wrote letters to my
-sister. I just want everything to stop."), is read by the trained head in
+disclose danger in endless other words. Here each sentence (and, with the ``pairs``
+setting, each pair of neighbouring sentences, for a goodbye that needs its context:
+"I wrote letters to my sister. I just want everything to stop.") is read by the
+trained head in
 :mod:`coach.safety._head` (sentence embedding plus word features). A piece whose
 probability passes a threshold raises the level. This reading can only raise a
 verdict, never lower what the rules found; the rules' guards for fiction, idioms,
@@ -111,11 +112,12 @@ def semantic_evidence(text: str, params: SafetyParams | None = None) -> list[Evi
     probabilities = score_texts([piece.text for piece, _ in pieces])
     if probabilities is None:
         return []
+    columns = [(c, column(c, "urgent"), column(c, "caution_plus")) for c in CATEGORY_ORDER]
     evidence = []
     for (piece, urgent_ok), row in zip(pieces, probabilities, strict=True):
-        for category in CATEGORY_ORDER:
-            urgent = float(row[column(category, "urgent")])
-            caution = float(row[column(category, "caution_plus")])
+        for category, urgent_column, caution_column in columns:
+            urgent = float(row[urgent_column])
+            caution = float(row[caution_column])
             if urgent_ok and urgent >= params.urgent:
                 level, shown = "urgent", urgent
             elif max(urgent, caution) >= params.caution:
