@@ -82,17 +82,18 @@ class OnnxEmbedder:
     be handed to ``langchain_chroma.Chroma`` without importing LangChain here.
     """
 
-    name = MODEL_NAME
+    name: str  # the first half of ``fingerprint``
     dimension = 384
 
-    def __init__(self, model_dir: str | Path | None = None) -> None:
+    def __init__(self, model_dir: str | Path | None = None, *, name: str = MODEL_NAME) -> None:
         self.model_dir = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
+        self.name = name
         self._loaded: _Loaded | None = None
         self._model_sha256: str | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"OnnxEmbedder(model_dir={str(self.model_dir)!r})"
+        return f"OnnxEmbedder(model_dir={str(self.model_dir)!r}, name={self.name!r})"
 
     @property
     def fingerprint(self) -> str:

@@ -24,10 +24,11 @@ import logging
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -145,11 +146,19 @@ class LoadedHead:
         return self.head.probabilities(vectors, texts)
 
 
-def load(path: Path, *, labels: tuple[str, ...], what: str) -> LoadedHead | None:
-    """The head at ``path`` with the bundled embedder, or None (logged) when unusable.
+def load(
+    path: Path,
+    *,
+    labels: tuple[str, ...],
+    what: str,
+    embedder: Callable[[], object] | None = None,
+) -> LoadedHead | None:
+    """The head at ``path`` with its embedder, or None (logged) when unusable.
 
     ``labels`` are the outputs the caller expects (in any order); ``what`` names the
-    reading in the log line. Callers fall back to their rules or cues on None.
+    reading in the log line; ``embedder`` makes the encoder the head was trained on
+    (default: the bundled retrieval embedder). Callers fall back to their rules or cues
+    on None.
     """
     if not path.exists():
         log.warning("%s head missing; running without it.", what)
@@ -160,8 +169,8 @@ def load(path: Path, *, labels: tuple[str, ...], what: str) -> LoadedHead | None
         head = read(path)
         if sorted(head.labels) != sorted(labels):
             raise ValueError(f"{path.name}: outputs {head.labels} are not {labels}")
-        embedder = get_embedder()
-        if head.embedder != embedder.fingerprint or head.dense.shape[1] != embedder.dimension:
+        encoder: Any = (embedder or get_embedder)()
+        if head.embedder != encoder.fingerprint or head.dense.shape[1] != encoder.dimension:
             log.warning("%s head was trained for another embedder; running without it.", what)
             return None
     except (
@@ -175,7 +184,7 @@ def load(path: Path, *, labels: tuple[str, ...], what: str) -> LoadedHead | None
     ) as exc:
         log.warning("%s head unavailable (%s); running without it.", what, type(exc).__name__)
         return None
-    return LoadedHead(head, embedder)
+    return LoadedHead(head, encoder)
 
 
 __all__ = ["Activation", "LinearHead", "LoadedHead", "load", "read", "terms"]
