@@ -1,13 +1,17 @@
-"""Small trained linear heads over the bundled embedder plus word features.
+"""Small trained linear heads over a sentence encoder plus word features.
 
 Two readings in Coach learn from labelled examples rather than hand-written lists: the
 safety screen's meaning-based reading and the stage classifier. Both are a linear
-model over two views of a text:
+model over up to two views of a text:
 
-* the bundled sentence embedding (384 floats), which knows that "I won't be around
-  after Sunday" and "I'm saying goodbye" are close in meaning;
+* a sentence embedding (384 floats), which knows that "I won't be around after
+  Sunday" and "I'm saying goodbye" are close in meaning;
 * TF-IDF weights of its words and word pairs, which keep sharp signals the embedding
   blurs ("rope", "long sleeves", "counsellor").
+
+The stage head uses both over the bundled retrieval embedder. The safety head is the
+output layer of an encoder fine-tuned for it (``scripts/finetune_safety.py``): the
+embedding view only, with an empty vocabulary, read with that encoder.
 
 Running a head is a tokeniser, a dictionary lookup and one small matrix product, so
 it needs only numpy. A head is data (``.npz``: arrays and strings only, read without

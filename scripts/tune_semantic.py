@@ -72,10 +72,11 @@ def tune_safety() -> None:
         per_item.append(settings)
 
     best = None
+    rows = []  # every setting that met the constraints, for the trade-off table
     grid = itertools.product(
         (False, True),
-        (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99),
-        (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99),
+        (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99),
+        (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99),
     )
     for pairs, t_urgent, t_caution in grid:
         urgent_hit = urgent_n = caution_hit = caution_n = neg_u = neg_c = neg_n = 0
@@ -105,6 +106,9 @@ def tune_safety() -> None:
         if neg_u / neg_n > 0.02 or neg_c / neg_n > 0.15 or ord_u or ord_c / ord_n > 0.05:
             continue
         score = urgent_hit / urgent_n + 0.5 * caution_hit / caution_n - 0.5 * neg_c / neg_n
+        rows.append(
+            (pairs, t_urgent, t_caution, caution_hit / caution_n, neg_c / neg_n, ord_c / ord_n)
+        )
         if best is None or score > best[0]:
             best = (
                 score,
@@ -119,6 +123,12 @@ def tune_safety() -> None:
                 ),
             )
     print(json.dumps(best, indent=2))
+    assert best is not None
+    print("caution threshold trade-off at the chosen urgent threshold:")
+    print("caution  dev caution recall  dev none->caution  ordinary caution+")
+    for pairs, t_urgent, t_caution, recall, negatives, ordinary_rate in rows:
+        if pairs == best[1]["pairs"] and t_urgent == best[1]["urgent"]:
+            print(f"{t_caution:<8} {recall:<19.3f} {negatives:<18.3f} {ordinary_rate:.3f}")
 
 
 def tune_drafts() -> None:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from coach import heads
-from coach.embedding import get_embedder
+from coach.embedding import OnnxEmbedder, get_embedder
 from coach.paths import PACKAGE_DATA_DIR
 from coach.safety import screen
+from coach.safety._head import ENCODER_DIR as SAFETY_ENCODER_DIR
 from coach.safety._head import HEAD_FILE as SAFETY_HEAD
 from coach.safety._head import LABELS as SAFETY_LABELS
+from coach.safety._head import encoder as safety_encoder
 from coach.stage_semantics import HEAD_FILE as STAGE_HEAD
 from coach.stages import STAGE_IDS
 
@@ -124,13 +128,45 @@ def test_pickled_arrays_are_never_loaded(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "labels"), [(SAFETY_HEAD, SAFETY_LABELS), (STAGE_HEAD, STAGE_IDS)]
+    ("path", "labels", "encoder"),
+    [(SAFETY_HEAD, SAFETY_LABELS, safety_encoder), (STAGE_HEAD, STAGE_IDS, get_embedder)],
 )
-def test_shipped_heads_fit_the_shipped_embedder(path: Path, labels: tuple[str, ...]) -> None:
+def test_shipped_heads_fit_their_shipped_encoders(
+    path: Path, labels: tuple[str, ...], encoder: Callable[[], OnnxEmbedder]
+) -> None:
     assert path.parent == PACKAGE_DATA_DIR / "models"
-    loaded = heads.load(path, labels=labels, what="Shipped")
+    loaded = heads.load(path, labels=labels, what="Shipped", embedder=encoder)
     assert loaded is not None
-    assert loaded.head.embedder == get_embedder().fingerprint
+    assert loaded.head.embedder == encoder().fingerprint
+
+
+def test_the_safety_head_reads_with_its_own_fine_tuned_encoder() -> None:
+    """Fine-tuning must not touch the retrieval embedder that indexes the guidance."""
+    assert SAFETY_ENCODER_DIR.is_dir()
+    assert safety_encoder().fingerprint != get_embedder().fingerprint
+    assert safety_encoder().fingerprint.startswith("safety-minilm-int8:")
+
+
+def test_a_corrupt_safety_encoder_leaves_the_rules_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from coach.safety import _head
+
+    broken = tmp_path / "safety-minilm-int8"
+    shutil.copytree(SAFETY_ENCODER_DIR, broken)
+    (broken / "model.onnx").write_bytes(b"not a model")
+    monkeypatch.setattr(_head, "ENCODER_DIR", broken)
+    _head.load_head.cache_clear()
+    _head.encoder.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert _head.load_head() is None
+        assert "Safety head unavailable" in caplog.text
+        assert screen("I'm going to kill myself tonight").level == "urgent"
+        assert screen("we argued about the dishes").level == "none"
+    finally:
+        _head.load_head.cache_clear()
+        _head.encoder.cache_clear()
 
 
 def _training_module(name: str):  # a script module, imported by path
@@ -142,7 +178,7 @@ def _training_module(name: str):  # a script module, imported by path
 
 
 def test_shipped_safety_head_was_trained_on_the_committed_data() -> None:
-    """Retrain (scripts/train_safety.py) whenever training/safety or the anchors change."""
+    """Retrain (scripts/finetune_safety.py) whenever training/safety or the anchors change."""
     train = _training_module("train_safety")
     shipped = heads.read(SAFETY_HEAD)
     assert shipped.meta["training_sha256"] == train.digest(train.load_examples())
@@ -193,3 +229,42 @@ def test_screen_runs_on_rules_when_the_head_cannot_load(monkeypatch: pytest.Monk
         assert screen("we argued about the dishes").level == "none"
     finally:
         _head.load_head.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sent you the invoice INV-2291-X",
+        "SKU 88-2231-B back in stock",
+        "password reset code 448812",
+        "qwertyuiop asdfghjkl",
+        "lorem ipsum dolor sit amet",
+        "Treffen um 15 Uhr?",
+    ],
+)
+def test_unfamiliar_tokens_are_not_read_as_risk(text: str) -> None:
+    """An earlier fine-tune read codes and keyboard mashing as self-harm; none of these
+    strings, nor their kinds (invoices, SKUs, German), are in the training data."""
+    assert screen(text).level == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do i break the cycle on my end",
+        "I keep doing the thing I promised I'd stop doing (leaving the house when we argue).",
+        pytest.param(
+            "my husband has been hiding his drinking from me",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known false alarm: urgent abuse (0.88) without a final full stop, "
+                "caution with one; see the README's known limits",
+            ),
+        ),
+    ],
+)
+def test_ordinary_change_and_trust_talk_is_never_urgent(text: str) -> None:
+    """Read as urgent by an earlier fine-tune; an urgent withholds all coaching. The first
+    two are sentences of training/stages texts, which became safety negatives after
+    this, so this guards against a regression; it does not measure generalisation."""
+    assert screen(text).level != "urgent"
