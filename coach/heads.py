@@ -90,7 +90,10 @@ class LinearHead:
         return matrix
 
     def logits(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
-        return vectors @ self.dense.T + self.tfidf(texts) @ self.lexical.T + self.bias
+        dense = vectors @ self.dense.T + self.bias
+        if not self.vocabulary:  # an embedding-only head: no words to count
+            return dense
+        return dense + self.tfidf(texts) @ self.lexical.T
 
     def probabilities(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
         """(texts, labels): independent sigmoids, or a softmax across labels."""

@@ -59,6 +59,7 @@ from scripts.export_minilm_onnx import (  # noqa: E402
     quantise,
     sha256_of,
     source_dir,
+    versions,
     write_license,
 )
 from scripts.train_safety import _groups, digest, load_examples, targets  # noqa: E402
@@ -293,6 +294,13 @@ def write_docs(out: Path, meta: dict, drift: float) -> None:
         "",
         "Largest difference between the int8 ONNX model's probabilities (through Coach's",
         f"own code) and the torch model's, over 200 training texts: {drift:.3f}.",
+        "",
+        "Versions:",
+        "",
+        *[f"- {name} {version}" for name, version in versions().items()],
+        "",
+        "Training on a CPU is not bit-for-bit repeatable across machines; a retrained",
+        "model must be re-tuned and re-measured, not assumed equal.",
         "",
         "## Licence",
         "",
