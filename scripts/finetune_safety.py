@@ -26,9 +26,6 @@ What it does:
    ``coach/data/models/safety-minilm-int8/``, and the output layer as a dense-only
    :class:`coach.heads.LinearHead` (``safety_head.npz``) bound to that encoder's
    fingerprint, so :mod:`coach.embedding` and :mod:`coach.heads` run it unchanged.
-
-``--holdout`` trains on 85% (grouped by message) and reports average precision per
-output on the rest, beside the linear head fitted on the same split, and saves nothing.
 """
 
 from __future__ import annotations
@@ -62,7 +59,7 @@ from scripts.export_minilm_onnx import (  # noqa: E402
     versions,
     write_license,
 )
-from scripts.train_safety import _groups, digest, load_examples, targets  # noqa: E402
+from scripts.train_safety import digest, load_examples, targets  # noqa: E402
 
 # Normalised embeddings have length 1; the output layer sees them scaled by this, so
 # ordinary weight sizes give confident logits. Folded into the saved weights.
@@ -168,29 +165,6 @@ def predict(src: Path, model: Classifier, texts: list[str]) -> np.ndarray:
     return np.concatenate(scores)
 
 
-def holdout(src: Path, texts: list[str], y: np.ndarray, groups, epochs: int, lr: float) -> None:
-    """Fine-tuned vs the linear head on one grouped 15% split of the training data."""
-    from sklearn.metrics import average_precision_score
-    from sklearn.model_selection import GroupShuffleSplit
-
-    from scripts.head_training import embed, featurised_folds
-    from scripts.train_safety import _fit
-
-    split = GroupShuffleSplit(n_splits=1, test_size=0.15, random_state=SEED)
-    train, test = next(split.split(texts, y, groups))
-    model = fit(src, [texts[i] for i in train], y[train], epochs, lr)
-    tuned = predict(src, model, [texts[i] for i in test])
-    vectors = embed(texts)
-    ((_, _, x_train, x_test),) = featurised_folds(texts, vectors, [(train, test)])
-    weights, bias = _fit(x_train, y[train], 8.0)
-    linear = 1 / (1 + np.exp(-(x_test @ weights.T + bias)))
-    print(f"{'output':<28} {'linear':>7} {'tuned':>7}")
-    for j, label in enumerate(LABELS):
-        a = average_precision_score(y[test, j], linear[:, j])
-        b = average_precision_score(y[test, j], tuned[:, j])
-        print(f"{label:<28} {a:7.3f} {b:7.3f}")
-
-
 def save(src: Path, model: Classifier, examples: list[dict], epochs: int, lr: float) -> None:
     from coach.embedding import OnnxEmbedder
 
@@ -200,9 +174,6 @@ def save(src: Path, model: Classifier, examples: list[dict], epochs: int, lr: fl
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         model.bert.save_pretrained(str(tmp / "bert"))
-        for name in ("config.json", "tokenizer.json", "vocab.txt", "tokenizer_config.json"):
-            if (src / name).exists() and not (tmp / "bert" / name).exists():
-                shutil.copyfile(src / name, tmp / "bert" / name)
         export_fp32(tmp / "bert", tmp / "model-fp32.onnx")
         quantise(tmp / "model-fp32.onnx", out / "model.onnx")
     shutil.copyfile(src / "tokenizer.json", out / "tokenizer.json")
@@ -314,7 +285,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--lr", type=float, default=4e-5)
-    parser.add_argument("--holdout", action="store_true", help="compare on a split, save nothing")
     args = parser.parse_args()
     import torch
 
@@ -324,9 +294,6 @@ def main() -> None:
     texts = [e["text"] for e in examples]
     y = targets(examples)
     print(f"{len(examples)} examples")
-    if args.holdout:
-        holdout(src, texts, y, _groups(examples), args.epochs, args.lr)
-        return
     model = fit(src, texts, y, args.epochs, args.lr)
     save(src, model, examples, args.epochs, args.lr)
 
