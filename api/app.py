@@ -36,7 +36,7 @@ from api.security.ratelimit import (
 from coach.__about__ import __version__
 from coach.config import Settings, get_settings
 from coach.service import Coach
-from coach.store import LOCAL_USER
+from coach.storage.repository import LOCAL_USER
 
 DOCS_URL = "/docs"
 

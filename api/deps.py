@@ -8,7 +8,7 @@ from fastapi import Depends, HTTPException, Request
 
 from coach.config import Settings
 from coach.service import Coach
-from coach.store import LOCAL_USER
+from coach.storage.repository import LOCAL_USER
 
 
 def get_app_settings(request: Request) -> Settings:

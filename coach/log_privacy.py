@@ -5,7 +5,7 @@ their loggers up (``logging.basicConfig(level=logging.DEBUG)`` is enough):
 
 - SQLAlchemy logs each statement's parameters at INFO and every result row at
   DEBUG: the drafts, turns and reflections themselves. Engines are made with
-  ``hide_parameters=True`` (see :mod:`coach.store`), and the row records are
+  ``hide_parameters=True`` (see :mod:`coach.storage.engine`), and the row records are
   dropped here.
 - sse-starlette logs every chunk it streams at DEBUG, and the final ``done``
   event carries the person's draft.

@@ -31,14 +31,14 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
 
-from coach import practice_store as repo
 from coach import safety
 from coach.analysis import KINDS, DraftAnalysis, Finding, Kind, analyze, load_feelings
 from coach.config import Settings
 from coach.errors import InputError, KnowledgeError
 from coach.inputs import check_text
 from coach.safety import SafetyResponse, SafetyVerdict
-from coach.store import LOCAL_USER, Store
+from coach.storage import practice as repo
+from coach.storage.repository import LOCAL_USER, Store
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 

@@ -26,7 +26,7 @@ from coach.reframe import IStatementDraft, Rewrite, build_i_statement, rewrite
 from coach.retrieval import KnowledgeIndex, get_index
 from coach.safety import SafetyResponse, SafetyVerdict
 from coach.stages import StageGuess, classify, get_stage
-from coach.store import LOCAL_USER, ExerciseEntry, Store, memory_store
+from coach.storage.repository import LOCAL_USER, ExerciseEntry, Store, memory_store
 
 Status = Literal["ok", "safety"]
 

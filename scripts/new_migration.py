@@ -1,11 +1,12 @@
 """Write the next numbered Alembic revision from the difference between the models and head.
 
-Dev-only. After changing a table in ``coach/`` run::
+Dev-only. After changing a table in ``coach/storage/tables.py`` run::
 
     .venv/bin/python scripts/new_migration.py "add a note to drafts"
 
 It migrates a scratch SQLite database to the current head, compares it with the
-models (every module Store imports) and writes ``coach/migrations/versions/NNNN_<slug>.py``.
+tables (``coach/storage/tables.py``) and writes
+``coach/storage/migrations/versions/NNNN_<slug>.py``.
 Read the result before keeping it: autogenerate cannot see renames (it writes a
 drop and an add) and knows nothing about moving data. The migration test suite
 (tests/servers/test_migrations.py) then checks the new head against the models on
@@ -20,15 +21,16 @@ from pathlib import Path
 
 from alembic import command
 
-from coach import migrate
-from coach.store import Base, Store
+from coach.storage import migrate
+from coach.storage.repository import Store
+from coach.storage.tables import Base
 
 
 def main(message: str) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         url = f"sqlite:///{Path(scratch) / 'head.db'}"
-        store = Store(url)  # at head, and every model module imported
-        store._engine.dispose()
+        store = Store(url)  # at head
+        store.engine.dispose()
         number = int(migrate.head_revision()) + 1
         command.revision(
             migrate.alembic_config(url=url, metadata=Base.metadata),

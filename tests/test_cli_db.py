@@ -6,8 +6,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from coach import migrate
 from coach.cli import _load_commands, app
+from coach.storage import migrate
 
 _load_commands()
 runner = CliRunner()

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from coach.cli import _load_commands, app
 from coach.config import get_settings
-from coach.practice_store import PracticeSessionRow, PracticeTurnRow
-from coach.store import Store
+from coach.storage.practice import PracticeSessionRow, PracticeTurnRow
+from coach.storage.repository import Store
 
 _load_commands()
 runner = CliRunner()
@@ -135,7 +135,7 @@ def test_resume_continues_a_session_from_the_database() -> None:
     )
     assert started.session is not None
     practice.take_turn(store, settings, session_id=started.session.id, text="I feel tired.")
-    store._engine.dispose()
+    store.engine.dispose()
 
     result = runner.invoke(
         app, ["practice", "--resume", started.session.id], input="What would help you?\n/end\n"

@@ -8,11 +8,11 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from coach import accounts
 from coach.cli import _load_commands, app, main
 from coach.config import get_settings
 from coach.service import Coach
-from coach.store import Store
+from coach.storage import accounts
+from coach.storage.repository import Store
 
 _load_commands()
 runner = CliRunner()

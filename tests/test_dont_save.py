@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from coach.config import Settings
 from coach.service import Coach
-from coach.store import MEMORY_URL
+from coach.storage.repository import MEMORY_URL
 
 CANARY = "zebracorn-lantern-7731"
 

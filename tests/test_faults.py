@@ -36,7 +36,7 @@ from api.app import create_app
 from coach import practice
 from coach.config import Settings, get_settings
 from coach.service import Coach, ExerciseRequest
-from coach.store import Store
+from coach.storage.repository import Store
 from tests.coach.test_llm_wire import Server, model_for, raises, status
 
 

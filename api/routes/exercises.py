@@ -12,7 +12,7 @@ from api.deps import CoachDep, UserDep
 from coach.exercises import ExerciseCard
 from coach.service import ExerciseRequest, ExerciseResult
 from coach.stages import Stage, list_stages
-from coach.store import ExerciseEntry
+from coach.storage.repository import ExerciseEntry
 
 router = APIRouter(tags=["exercises"])
 

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.deps import CoachDep, SettingsDep
 from api.routes.pages import _render
+from api.security import sessions
 from api.security.auth import session_lifetime
 from api.security.cookies import (
     SESSION_COOKIE,
@@ -25,7 +26,6 @@ from api.security.cookies import (
     cookie_header,
     secure_cookies,
 )
-from coach import accounts
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,7 +70,7 @@ async def login(
     if settings.auth == "local":
         return RedirectResponse("/", status_code=303)
     opened = await run_in_threadpool(
-        accounts.start_session,
+        sessions.start_session,
         coach.store,
         token=token.strip(),
         lifetime=session_lifetime(settings),
@@ -89,7 +89,7 @@ async def login(
     # A session this browser had before (another account) ends: one sign-in at a time.
     old = request.cookies.get(SESSION_COOKIE)
     if old:
-        await run_in_threadpool(accounts.end_session, coach.store, secret=old)
+        await run_in_threadpool(sessions.end_session, coach.store, secret=old)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.headers.append(
         "set-cookie",
@@ -120,7 +120,7 @@ async def logout(request: Request, coach: CoachDep, settings: SettingsDep) -> Re
         return RedirectResponse("/", status_code=303)
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
-        await run_in_threadpool(accounts.end_session, coach.store, secret=secret)
+        await run_in_threadpool(sessions.end_session, coach.store, secret=secret)
     # Post/redirect/get: the login page then renders tokens for a browser with no session.
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     response.headers.append(

@@ -15,10 +15,11 @@ from typing import Literal
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from api.security import sessions
 from api.security.cookies import SESSION_COOKIE
-from coach import accounts
 from coach.config import Settings
-from coach.store import LOCAL_USER
+from coach.storage import accounts
+from coach.storage.repository import LOCAL_USER
 
 # Reachable without signing in. Help (crisis lines) must never sit behind a login,
 # and neither may the assets its page needs or the health check.
@@ -67,7 +68,7 @@ async def identify(request: Request, settings: Settings) -> Caller:
         return Caller(user_id=identity.user_id, via="bearer")
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
-        identity = await run_in_threadpool(accounts.identify_session, store, secret=secret)
+        identity = await run_in_threadpool(sessions.identify_session, store, secret=secret)
         if identity is not None:
             return Caller(user_id=identity.user_id, via="session")
     return ANONYMOUS

@@ -43,9 +43,9 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import error_body
+from api.security.rate_counts import RateCounts
 from coach.errors import StorageError
-from coach.rate_counts import RateCounts
-from coach.store import Store
+from coach.storage.repository import Store
 
 EXEMPT_PREFIXES = ("/static/",)
 EXEMPT_PATHS = frozenset({"/healthz"})
@@ -100,7 +100,7 @@ class MemoryRateCounter:
 
 
 class DatabaseRateCounter:
-    """Counts shared by every worker, in the database (:class:`coach.rate_counts.RateCounts`).
+    """Counts shared by every worker, in the database (:mod:`api.security.rate_counts`).
 
     Fails open: when the database cannot be reached the request goes on, and a
     warning (with the error's type, never the key) is logged at most once a minute.

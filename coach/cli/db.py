@@ -24,8 +24,8 @@ app.add_typer(db_app)
 @db_app.command("status")
 def status_command() -> None:
     """Show the database's schema revision and the newest this Coach knows."""
-    from coach import migrate
     from coach.config import get_settings
+    from coach.storage import migrate
 
     state = migrate.status(get_settings().effective_database_url)
     if state.up_to_date:
@@ -45,9 +45,9 @@ def upgrade_command(
     ] = False,
 ) -> None:
     """Migrate the database (COACH_DATABASE_URL, or SQLite in the data folder) to the newest."""
-    from coach import migrate
     from coach.config import get_settings
-    from coach.store import Store
+    from coach.storage import migrate
+    from coach.storage.repository import Store
 
     url = get_settings().effective_database_url
     if sql:

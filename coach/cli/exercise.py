@@ -10,7 +10,7 @@ from coach.cli._app import app, console
 
 if TYPE_CHECKING:
     from coach.service import ExerciseResult
-    from coach.store import ExerciseEntry
+    from coach.storage.repository import ExerciseEntry
 
 
 @app.command("exercise")

@@ -17,7 +17,7 @@ from coach.cli._app import app, console
 if TYPE_CHECKING:
     from coach.config import Settings
     from coach.practice import PracticeSession, PracticeSummary, PracticeTurn
-    from coach.store import Store
+    from coach.storage.repository import Store
 
 _PERSONAS = ("defensive", "hurt_withdrawn", "skeptical", "open_cautious")
 

@@ -96,7 +96,7 @@ def _refuse_open_local_mode(settings: Settings, host: str, *, allow_open: bool) 
 def _prepare_workers(settings: Settings, workers: int) -> None:
     """Checks and set-up that belong to the one parent process, before any worker starts."""
     from coach.errors import ConfigError
-    from coach.store import Store
+    from coach.storage.repository import Store
 
     if workers > 1 and settings.dont_save:
         raise ConfigError(

@@ -13,7 +13,7 @@ import typer
 from coach.cli._app import app, console, console_err
 
 if TYPE_CHECKING:
-    from coach.store import Store
+    from coach.storage.repository import Store
 
 users_app = typer.Typer(
     help="Add people to a shared server, give them tokens, revoke them.", no_args_is_help=True
@@ -48,7 +48,7 @@ def add(
     name: Annotated[str, typer.Argument(help="A short user name.")], label: _Label = None
 ) -> None:
     """Create a user and print their first token."""
-    from coach import accounts
+    from coach.storage import accounts
 
     issued = accounts.add_user(_store(), name=name, label=label)
     _print_token(issued.token, f"Added {issued.name} (token {issued.token_id}).")
@@ -59,7 +59,7 @@ def token(
     name: Annotated[str, typer.Argument(help="An existing user.")], label: _Label = None
 ) -> None:
     """Issue another token for a user (their other tokens keep working)."""
-    from coach import accounts
+    from coach.storage import accounts
 
     issued = accounts.issue_token(_store(), name=name, label=label)
     _print_token(issued.token, f"New token {issued.token_id} for {issued.name}.")
@@ -73,7 +73,7 @@ def revoke(
     ] = None,
 ) -> None:
     """Revoke a user's tokens (all, or one with --token); their browser sign-ins end too."""
-    from coach import accounts
+    from coach.storage import accounts
 
     count = accounts.revoke(_store(), name=name, token_id=token_id)
     console.print(f"[green]✓[/] Revoked {count} token{'s' if count != 1 else ''} of {name}.")
@@ -85,8 +85,8 @@ def remove(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask first.")] = False,
 ) -> None:
     """Remove a user: their tokens, sign-ins and everything Coach stored for them."""
-    from coach import accounts
     from coach.cli._common import get_coach
+    from coach.storage import accounts
 
     if not yes and not typer.confirm(f"Remove {name} and delete everything stored for them?"):
         raise typer.Exit(1)
@@ -104,7 +104,7 @@ def list_users() -> None:
     """Every user with their token ids (never the tokens themselves)."""
     from rich.table import Table
 
-    from coach import accounts
+    from coach.storage import accounts
 
     found = accounts.list_users(_store())
     if not found:

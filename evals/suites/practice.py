@@ -86,7 +86,7 @@ def _score_turn(
 def _run(items: list[dict[str, Any]]) -> SuiteResult:
     from coach import practice
     from coach.config import Settings
-    from coach.store import Store
+    from coach.storage.repository import Store
 
     overall, holdout = _Tally(), _Tally()
     failures: list[Failure] = []
@@ -143,7 +143,7 @@ def _run(items: list[dict[str, Any]]) -> SuiteResult:
                         got=f"mood {_direction(change)} ({change:+d})",
                     )
                 )
-        store._engine.dispose()
+        store.engine.dispose()
 
     per_move = {
         move: {

@@ -20,11 +20,13 @@ from sqlalchemy import text
 from starlette.requests import Request
 
 from api.deps import get_user_id
+from api.security import sessions
 from api.security.cookies import SESSION_COOKIE
-from coach import accounts
-from coach.accounts import secret_hash
 from coach.config import Settings
-from coach.store import LOCAL_USER, _now
+from coach.storage import accounts
+from coach.storage.accounts import secret_hash
+from coach.storage.repository import LOCAL_USER
+from coach.storage.tables import utc_now
 from tests.api.browser import BrowserClient, sign_in
 
 PUBLIC = ["/healthz", "/help", "/help?locale=GB", "/static/coach.css", "/static/coach.js"]
@@ -289,12 +291,12 @@ def test_revoking_a_token_ends_its_sessions_and_its_api_access(app: FastAPI) -> 
 def test_an_expired_session_is_refused(app: FastAPI) -> None:
     issued = _add(app)
     store = app.state.coach.store
-    stale = accounts.start_session(
-        store, token=issued.token, lifetime=timedelta(hours=1), now=_now() - timedelta(hours=2)
+    stale = sessions.start_session(
+        store, token=issued.token, lifetime=timedelta(hours=1), now=utc_now() - timedelta(hours=2)
     )
     assert stale is not None
     assert _replay(app, stale.secret) == 303
-    fresh = accounts.start_session(store, token=issued.token, lifetime=timedelta(hours=1))
+    fresh = sessions.start_session(store, token=issued.token, lifetime=timedelta(hours=1))
     assert fresh is not None
     assert _replay(app, fresh.secret) == 200
 

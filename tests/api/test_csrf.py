@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.security.cookies import CSRF_COOKIE
-from coach import accounts
+from coach.storage import accounts
 from tests.api.browser import BrowserClient, sign_in
 from tests.api.test_isolation import app_routes
 

@@ -21,9 +21,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import create_app
-from coach import accounts
 from coach.config import Settings, get_settings
-from coach.store import Base
+from coach.storage import accounts
+from coach.storage.tables import Base
 from tests.api.browser import BrowserClient, sign_in
 
 MARK = "zebra-quartz-4471"  # A's words; nothing B or a stranger sees may contain it

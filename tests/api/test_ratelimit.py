@@ -16,9 +16,9 @@ from api.security.ratelimit import (
     client_key,
     user_key,
 )
-from coach import accounts
 from coach.config import Settings, get_settings
-from coach.store import Store
+from coach.storage import accounts
+from coach.storage.repository import Store
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, **env: str) -> FastAPI:

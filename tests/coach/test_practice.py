@@ -12,8 +12,8 @@ from coach import practice
 from coach.config import Settings
 from coach.errors import InputError, NotFoundError
 from coach.knowledge import get_knowledge
-from coach.practice_store import PracticeSessionRow, PracticeTurnRow
-from coach.store import Store
+from coach.storage.repository import Store
+from coach.storage.tables import PracticeSessionRow, PracticeTurnRow
 
 URGENT = "I want to kill myself tonight, I have the pills ready."
 ABUSE_SCENARIO = "He hit me again last night and choked me, and I want to make up with him."
@@ -284,7 +284,7 @@ def test_session_survives_a_restart(settings: Settings) -> None:
     first = Store(url)
     sid = _start(first, settings, seed=9)
     practice.take_turn(first, settings, session_id=sid, text="I feel worn out lately.")
-    first._engine.dispose()
+    first.engine.dispose()
 
     second = Store(url)
     result = practice.take_turn(second, settings, session_id=sid, text="What would help you most?")
@@ -323,7 +323,7 @@ def test_topic_is_said_from_the_partner_side(scenario: str, topic: str) -> None:
 def test_a_racing_second_turn_at_the_same_position_saves_nothing(
     store: Store, settings: Settings
 ) -> None:
-    from coach import practice_store as repo
+    from coach.storage import practice as repo
 
     sid = _start(store, settings)
     practice.take_turn(store, settings, session_id=sid, text="I feel tired.")

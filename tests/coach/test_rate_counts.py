@@ -11,8 +11,8 @@ import threading
 import pytest
 from sqlalchemy import create_engine, text
 
-from coach.rate_counts import RateCounts, _seconds_until_room, hash_key
-from coach.store import Store
+from api.security.rate_counts import RateCounts, _seconds_until_room, hash_key
+from coach.storage.repository import Store
 
 START = 1_800_000_000.0  # the first second of a minute (divisible by 60)
 

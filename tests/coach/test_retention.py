@@ -12,9 +12,9 @@ import pytest
 
 from coach.config import Settings
 from coach.errors import ConfigError
-from coach.practice_store import PracticeSessionRow, PracticeTurnRow
 from coach.service import Coach
-from coach.store import DraftRecord, ExerciseEvent, Store, User
+from coach.storage.practice import PracticeSessionRow, PracticeTurnRow
+from coach.storage.repository import DraftRecord, ExerciseEvent, Store, User
 
 OLD_WORDS = "quokka-marmalade-old"
 NEW_WORDS = "pelican-trombone-new"
@@ -200,7 +200,7 @@ def test_a_failed_periodic_purge_is_logged_without_words_and_the_request_goes_on
 
     store.set_retention(30)
     monkeypatch.setattr(store, "purge_before", broken)
-    with caplog.at_level(logging.WARNING, logger="coach.store"):
+    with caplog.at_level(logging.WARNING, logger="coach.storage.repository"):
         draft_id = store.save_draft(user_id="ana", text=NEW_WORDS, result={})
     assert draft_id
     assert "Retention purge failed (OperationalError)" in caplog.text

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from coach.errors import NotFoundError, StorageError
-from coach.store import Store
+from coach.storage.repository import Store
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_unreachable_database_is_a_storage_error(tmp_path: Path) -> None:
 
 
 def test_failed_write_leaves_nothing_half_written(store: Store) -> None:
-    from coach.store import DraftRecord, User
+    from coach.storage.repository import DraftRecord, User
 
     def crash_mid_write() -> None:
         with store.session() as session:

@@ -15,9 +15,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from coach import migrate
 from coach.errors import StorageError
-from coach.store import Base, Store
+from coach.storage import migrate
+from coach.storage.repository import Store
+from coach.storage.tables import Base
 
 
 def _store_tables() -> set[str]:
@@ -26,20 +27,20 @@ def _store_tables() -> set[str]:
 
 def test_migrations_build_exactly_the_models(database_url: str) -> None:
     store = Store(database_url)  # also imports every module that defines tables
-    with store._engine.connect() as connection:
+    with store.engine.connect() as connection:
         diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diffs == []
-    assert migrate.current_revision(store._engine) == migrate.head_revision()
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
 
 
 def test_every_revision_downgrades_and_upgrades_again(database_url: str) -> None:
     store = Store(database_url)
-    with store._engine.begin() as connection:
+    with store.engine.begin() as connection:
         config = migrate.alembic_config(connection=connection)
         command.downgrade(config, "base")
         assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
         command.upgrade(config, "head")
-    assert _store_tables() <= set(inspect(store._engine).get_table_names())
+    assert _store_tables() <= set(inspect(store.engine).get_table_names())
 
 
 def test_a_create_all_database_is_stamped_and_upgraded(database_url: str) -> None:
@@ -54,8 +55,8 @@ def test_a_create_all_database_is_stamped_and_upgraded(database_url: str) -> Non
     engine.dispose()
 
     store = Store(database_url)
-    assert migrate.current_revision(store._engine) == migrate.head_revision()
-    assert _store_tables() <= set(inspect(store._engine).get_table_names())
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+    assert _store_tables() <= set(inspect(store.engine).get_table_names())
     store.save_draft(user_id="ana", text="kept", result={})
     assert [d.text for d in store.list_drafts(user_id="ana")] == ["kept"]
 
@@ -75,7 +76,7 @@ def test_a_database_that_does_not_match_is_refused(database_url: str) -> None:
 
 def test_a_database_from_a_newer_coach_is_refused(database_url: str) -> None:
     store = Store(database_url)
-    with store._engine.begin() as connection:
+    with store.engine.begin() as connection:
         connection.execute(text("update alembic_version set version_num = '9999'"))
     with pytest.raises(StorageError, match="revision 9999"):
         Store(database_url)
@@ -89,7 +90,7 @@ def test_workers_starting_together_migrate_once(postgres_url: str) -> None:
     def start_worker() -> None:
         try:
             start.wait()
-            Store(postgres_url)._engine.dispose()
+            Store(postgres_url).engine.dispose()
         except BaseException as exc:  # collected and asserted on below
             errors.append(exc)
 

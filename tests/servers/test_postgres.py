@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from coach import practice_store as repo
 from coach.errors import InputError, StorageError
-from coach.practice_store import PracticeSessionRow, PracticeTurnRow
-from coach.store import Store
+from coach.storage import practice as repo
+from coach.storage.practice import PracticeSessionRow, PracticeTurnRow
+from coach.storage.repository import Store
 
 pytestmark = pytest.mark.servers
 

@@ -23,7 +23,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine
 
-from coach import migrate
+from coach.storage import migrate
 from tests.servers.launch import ChromaServer, free_port
 
 pytestmark = pytest.mark.servers

@@ -1,7 +1,7 @@
 """Schema migrations: bring Coach's database to the newest Alembic revision.
 
-The revisions live in ``coach/migrations`` (inside the package, so an installed
-wheel can migrate its own database). :class:`coach.store.Store` calls
+The revisions live in ``coach/storage/migrations`` (inside the package, so an
+installed wheel can migrate its own database). :class:`coach.storage.repository.Store` calls
 :func:`upgrade` when it starts, because a person who updates Coach should never
 have to run a separate command before their history opens; operators of a shared
 PostgreSQL may prefer ``coach db upgrade`` before starting the workers.
@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from coach.errors import StorageError
+from coach.storage.engine import make_engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The revision that matches the tables ``create_all`` made before migrations existed.
@@ -90,11 +91,9 @@ class SchemaStatus:
 
 def status(url: str) -> SchemaStatus:
     """The revision of the database at ``url``, read without changing anything."""
-    from coach.store import _make_engine
-
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return SchemaStatus(revision=None, head=head_revision())  # and do not create the file
-    engine = _make_engine(url)
+    engine = make_engine(url)
     try:
         return SchemaStatus(revision=current_revision(engine), head=head_revision())
     except SQLAlchemyError as exc:

@@ -1,4 +1,4 @@
-"""Request counts per minute for rate limits shared by every worker (``coach.rate_counts``).
+"""Request counts per minute for rate limits shared by every worker (``api.security.rate_counts``).
 
 Only a SHA-256 of each key (a user id or a client address) is stored, and rows
 older than the previous minute are deleted as Coach runs, so the table stays as

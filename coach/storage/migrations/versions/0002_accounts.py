@@ -1,6 +1,6 @@
 """Accounts, API tokens and browser sessions for a shared server (``COACH_AUTH=tokens``).
 
-Only hashes of tokens and session ids are stored (see :mod:`coach.accounts`). The
+Only hashes of tokens and session ids are stored (see :mod:`coach.storage.accounts`). The
 tables hang off ``accounts``, not ``users``, so deleting someone's data leaves
 their sign-in in place.
 

@@ -1,7 +1,7 @@
 """Initial schema: users, drafts, exercise events and practice sessions with their turns.
 
 The tables as ``Base.metadata.create_all`` made them before Coach had migrations;
-:mod:`coach.migrate` stamps such a database at this revision after checking it.
+:mod:`coach.storage.migrate` stamps such a database at this revision after checking it.
 
 Revision ID: 0001
 Revises:

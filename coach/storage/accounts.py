@@ -1,10 +1,11 @@
-"""People who may use a shared Coach server, their API tokens and their browser sign-ins.
+"""People who may use a shared Coach server and their API tokens.
 
 Only used when ``COACH_AUTH=tokens``; local mode has one implicit person and no
-accounts at all. Secrets are never stored: a token or a session id is a 32-byte
-random value shown once, and the database keeps only its SHA-256. Lookups go by
-that hash, so checking a secret never compares it character by character, and a
-copy of the database signs nobody in.
+accounts at all. Secrets are never stored: a token is a 32-byte random value shown
+once, and the database keeps only its SHA-256. Lookups go by that hash, so checking
+a secret never compares it character by character, and a copy of the database
+signs nobody in. Browser sign-ins opened with a token are the web server's concern
+(:mod:`api.security.sessions`); revoking or removing here ends them too.
 
 An account's ``id`` is the ``user_id`` every stored row carries. The account
 tables hang off ``accounts``, not ``users``: deleting someone's data (``DELETE
@@ -20,56 +21,19 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from coach.errors import InputError, NotFoundError
-from coach.store import Base, Store, _new_id, _now
+from coach.storage.repository import Store
+from coach.storage.tables import AccountRow, ApiTokenRow, WebSessionRow, utc_now
 
 # A recognisable prefix lets secret scanners and people tell a Coach token on sight.
 TOKEN_PREFIX = "coach_"  # noqa: S105 (a prefix, not a secret)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-
-class AccountRow(Base):
-    __tablename__ = "accounts"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-
-
-class ApiTokenRow(Base):
-    """One API token; ``id`` is public (for listing and revoking), ``token_hash`` is not."""
-
-    __tablename__ = "api_tokens"
-
-    id: Mapped[str] = mapped_column(String(16), primary_key=True)
-    account_id: Mapped[str] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    label: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-
-
-class WebSessionRow(Base):
-    """A browser sign-in, opened by pasting a token on the login page."""
-
-    __tablename__ = "web_sessions"
-
-    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    account_id: Mapped[str] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
-    token_id: Mapped[str] = mapped_column(
-        ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 @dataclass(frozen=True)
@@ -92,15 +56,6 @@ class IssuedToken:
 
 
 @dataclass(frozen=True)
-class NewSession:
-    """A new browser session; ``secret`` goes into the cookie and nowhere else."""
-
-    secret: str
-    identity: Identity
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
 class TokenInfo:
     id: str
     label: str | None
@@ -119,7 +74,10 @@ class AccountInfo:
 
 
 def secret_hash(secret: str) -> str:
-    """SHA-256 is enough here: the secrets are 256-bit random, not guessable passwords."""
+    """SHA-256 is enough here: the secrets are 256-bit random, not guessable passwords.
+
+    Browser sessions store their ids hashed the same way.
+    """
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
@@ -218,7 +176,7 @@ def remove_user(store: Store, *, name: str) -> str:
 
 
 def list_users(store: Store, *, now: datetime | None = None) -> list[AccountInfo]:
-    now = now or _now()
+    now = now or utc_now()
     with store.session() as session:
         accounts = session.scalars(select(AccountRow).order_by(AccountRow.name)).all()
         tokens = session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.created_at)).all()
@@ -245,10 +203,10 @@ def list_users(store: Store, *, now: datetime | None = None) -> list[AccountInfo
         ]
 
 
-# -- signing in (the web server) -------------------------------------------------------
+# -- checking a token (the web server) --------------------------------------------------
 
 
-def _identity_for_token(session: Session, token: str) -> Identity | None:
+def identity_for_token(session: Session, token: str) -> Identity | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
     wanted = secret_hash(token)
@@ -266,49 +224,4 @@ def _identity_for_token(session: Session, token: str) -> Identity | None:
 def identify_token(store: Store, *, token: str) -> Identity | None:
     """The account a bearer token belongs to, or None for an unknown or revoked token."""
     with store.session() as session:
-        return _identity_for_token(session, token)
-
-
-def start_session(
-    store: Store, *, token: str, lifetime: timedelta, now: datetime | None = None
-) -> NewSession | None:
-    """Open a browser session for a valid token; None if the token is not valid."""
-    now = now or _now()
-    with store.session() as session:
-        identity = _identity_for_token(session, token)
-        if identity is None:
-            return None
-        # Expired sessions are swept here, where sessions are made, so the table stays small.
-        session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= now))
-        secret = secrets.token_urlsafe(32)
-        expires_at = now + lifetime
-        session.add(
-            WebSessionRow(
-                id_hash=secret_hash(secret),
-                account_id=identity.user_id,
-                token_id=identity.token_id,
-                created_at=now,
-                expires_at=expires_at,
-            )
-        )
-        return NewSession(secret=secret, identity=identity, expires_at=expires_at)
-
-
-def identify_session(store: Store, *, secret: str, now: datetime | None = None) -> Identity | None:
-    """The account behind a session cookie, or None if it is unknown, ended or expired."""
-    now = now or _now()
-    with store.session() as session:
-        found = session.execute(
-            select(WebSessionRow.token_id, AccountRow.id, AccountRow.name)
-            .join(AccountRow, AccountRow.id == WebSessionRow.account_id)
-            .where(WebSessionRow.id_hash == secret_hash(secret), WebSessionRow.expires_at > now)
-        ).first()
-        if found is None:
-            return None
-        return Identity(user_id=found[1], name=found[2], token_id=found[0])
-
-
-def end_session(store: Store, *, secret: str) -> None:
-    """Sign a browser out for real: the row goes, so a copied cookie stops working too."""
-    with store.session() as session:
-        session.execute(delete(WebSessionRow).where(WebSessionRow.id_hash == secret_hash(secret)))
+        return identity_for_token(session, token)

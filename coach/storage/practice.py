@@ -1,4 +1,4 @@
-"""Persistence for practice sessions: two tables and keyword-only repository functions.
+"""Persistence for practice sessions: keyword-only functions over their two tables.
 
 Rows carry the person's ``user_id`` and every query filters on it, so an id from
 another person's session behaves exactly like an id that does not exist. Each
@@ -14,66 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    delete,
-    func,
-    select,
-)
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Session
 
 from coach.errors import InputError, NotFoundError
-from coach.store import Base, Store, _new_id, _now
+from coach.storage.repository import Store
+from coach.storage.tables import PracticeSessionRow, PracticeTurnRow, utc_now
 
 _MISSING = "No practice session with that id."
-
-
-class PracticeSessionRow(Base):
-    """One role-play: the scenario, the persona, the seed and the partner's current state."""
-
-    __tablename__ = "practice_sessions"
-    __table_args__ = (Index("ix_practice_sessions_user_time", "user_id", "created_at"),)
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    persona: Mapped[str] = mapped_column(String(32))
-    scenario: Mapped[str] = mapped_column(Text)
-    goal: Mapped[str] = mapped_column(Text)
-    seed: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="active")
-    opening_json: Mapped[str] = mapped_column(Text)
-    start_state_json: Mapped[str] = mapped_column(Text)
-    state_json: Mapped[str] = mapped_column(Text)
-    summary_json: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-class PracticeTurnRow(Base):
-    """One of the person's turns with the feedback and the partner's reply it produced."""
-
-    __tablename__ = "practice_turns"
-    __table_args__ = (UniqueConstraint("session_id", "position", name="uq_practice_turn_position"),)
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
-    session_id: Mapped[str] = mapped_column(
-        ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    text: Mapped[str] = mapped_column(Text)
-    feedback_json: Mapped[str] = mapped_column(Text)
-    reply_json: Mapped[str | None] = mapped_column(Text, nullable=True)
-    state_before_json: Mapped[str] = mapped_column(Text)
-    state_after_json: Mapped[str] = mapped_column(Text)
 
 
 @dataclass(frozen=True)
@@ -138,7 +87,7 @@ def _turn_data(row: PracticeTurnRow) -> TurnData:
     )
 
 
-def _owned(session: Any, *, user_id: str, session_id: str) -> PracticeSessionRow:
+def _owned(session: Session, *, user_id: str, session_id: str) -> PracticeSessionRow:
     row = session.scalars(
         select(PracticeSessionRow).where(
             PracticeSessionRow.id == session_id, PracticeSessionRow.user_id == user_id
@@ -161,7 +110,7 @@ def create_session(
     state: dict[str, Any],
 ) -> SessionData:
     with store.session() as session:
-        store._ensure_user(session, user_id)
+        store.ensure_user(session, user_id)
         row = PracticeSessionRow(
             user_id=user_id,
             persona=persona,
@@ -234,7 +183,7 @@ def append_turn(
             ) from None
         row.state_json = json.dumps(state_after)
         row.status = status
-        row.updated_at = _now()
+        row.updated_at = utc_now()
 
 
 def remove_last_turn(store: Store, *, user_id: str, session_id: str) -> TurnData | None:
@@ -252,7 +201,7 @@ def remove_last_turn(store: Store, *, user_id: str, session_id: str) -> TurnData
         removed = _turn_data(last)
         session.delete(last)
         row.state_json = last.state_before_json
-        row.updated_at = _now()
+        row.updated_at = utc_now()
         return removed
 
 
@@ -269,7 +218,7 @@ def update_session(
         row.status = status
         if summary is not None:
             row.summary_json = json.dumps(summary)
-        row.updated_at = _now()
+        row.updated_at = utc_now()
 
 
 def list_sessions(store: Store, *, user_id: str, limit: int = 100) -> list[SessionData]:

@@ -1,6 +1,6 @@
 """Alembic's environment for Coach's own database.
 
-Coach runs Alembic from code (:mod:`coach.migrate`), so there is no ``alembic.ini``:
+Coach runs Alembic from code (:mod:`coach.storage.migrate`), so there is no ``alembic.ini``:
 the caller passes an open connection (or a URL) and, for autogenerate, the models'
 metadata in ``config.attributes``. SQLite cannot alter most of a table in place, so
 its migrations run in batch mode (copy, change, swap), the same revision files

@@ -3,8 +3,8 @@
 Why in the database: ``coach serve --workers N`` runs N processes (and a practice
 may run Coach on several machines). Counts kept in one process's memory let a
 client reach N times the limit; counts in the shared database hold for all of them.
-The HTTP layer (``api.security.ratelimit``) decides what a refusal looks like;
-this module only counts.
+:mod:`api.security.ratelimit` decides what a refusal looks like; this module only
+counts, in the ``rate_counts`` table of :mod:`coach.storage.tables`.
 
 How it counts: one row per (minute, key) holding the requests allowed in that
 minute. The load over "the last 60 seconds" is estimated as this minute's count
@@ -40,27 +40,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, String, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, mapped_column
 
 from coach.errors import ConfigError, StorageError
-from coach.store import Base, Store
+from coach.storage.repository import Store
+from coach.storage.tables import RateCountRow
 
 WINDOW_SECONDS = 60
 
 log = logging.getLogger(__name__)
-
-
-class RateCountRow(Base):
-    """Requests allowed for one key in one minute (``minute`` = Unix time // 60)."""
-
-    __tablename__ = "rate_counts"
-
-    # Minute first, so the sweep's ``minute < x`` walks the primary key's index.
-    minute: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    hits: Mapped[int] = mapped_column(Integer)
 
 
 @dataclass(frozen=True)
@@ -92,7 +81,7 @@ class RateCounts:
     """
 
     def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
-        dialect = store._engine.dialect.name
+        dialect = store.dialect
         inserts: dict[str, Callable[..., Any]] = {
             "postgresql": postgresql.insert,
             "sqlite": sqlite.insert,

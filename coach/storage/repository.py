@@ -1,10 +1,12 @@
-"""Persistence: SQLAlchemy models and keyword-only repository functions.
+"""The repository: one ``Store`` per process, with keyword-only functions per kind of row.
 
 SQLite in the data directory by default, any SQLAlchemy URL (PostgreSQL) by
 ``COACH_DATABASE_URL``. Every row belongs to exactly one user and every query is
 scoped by user id, so one person can never reach another's data by guessing ids.
 Database failures surface as :class:`coach.errors.StorageError` (a clear 503),
-and each write is one transaction: it lands whole or not at all.
+and each write is one transaction: it lands whole or not at all. The tables are in
+:mod:`coach.storage.tables`; practice sessions and accounts have their own modules
+beside this one, working through :meth:`Store.session`.
 """
 
 from __future__ import annotations
@@ -13,84 +15,32 @@ import json
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import (
-    DateTime,
-    ForeignKey,
-    Index,
-    String,
-    Text,
-    create_engine,
-    delete,
-    event,
-    func,
-    select,
-)
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.orm import Session, sessionmaker
 
 from coach.errors import NotFoundError, StorageError
+from coach.storage import migrate
+from coach.storage.engine import MEMORY_URL, make_engine, memory_engine
+from coach.storage.tables import (
+    DraftRecord,
+    ExerciseEvent,
+    PracticeSessionRow,
+    PracticeTurnRow,
+    User,
+    utc_now,
+)
 
 LOCAL_USER = "local"
 
-# An in-memory SQLite database: what "don't save" mode stores into (see memory_store).
-MEMORY_URL = "sqlite://"
-
 log = logging.getLogger(__name__)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _new_id() -> str:
-    return uuid.uuid4().hex
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class User(Base):
-    __tablename__ = "users"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-
-
-class DraftRecord(Base):
-    """A draft the person chose to keep, with what Coach said about it."""
-
-    __tablename__ = "drafts"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    text: Mapped[str] = mapped_column(Text)
-    result_json: Mapped[str] = mapped_column(Text)
-
-
-class ExerciseEvent(Base):
-    """An exercise Coach recommended, and whether the person did it."""
-
-    __tablename__ = "exercise_events"
-    __table_args__ = (Index("ix_exercise_events_user_time", "user_id", "recommended_at"),)
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    exercise_id: Mapped[str] = mapped_column(String(200))
-    stage: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    recommended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    reflection: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ExerciseEntry(BaseModel):
@@ -126,16 +76,15 @@ class Store:
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
         self.url = url
         with self._guard():
-            self._engine = engine or _make_engine(url)
-            # Practice keeps its tables in its own module; importing it registers them.
-            import coach.accounts  # (and the sign-in tables, for COACH_AUTH=tokens)
-            import coach.practice_store
-            import coach.rate_counts  # noqa: F401 (shared rate limits, COACH_RATE_LIMIT_STORE)
-            from coach import migrate
-
+            self.engine = engine or make_engine(url)
             # Alembic, not create_all: an existing database is brought up to date too.
-            migrate.upgrade(self._engine)
-        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+            migrate.upgrade(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """The database's kind: ``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -184,7 +133,7 @@ class Store:
         try:
             # Set first: the purge's own transaction passes through here too.
             self._next_purge = self._clock() + self._purge_every
-            self.purge_before(cutoff=_now() - timedelta(days=self._retention_days))
+            self.purge_before(cutoff=utc_now() - timedelta(days=self._retention_days))
         except StorageError as exc:
             # The person's own request goes on (and fails on its own if the database is
             # down); the purge is tried again after the next interval.
@@ -202,13 +151,11 @@ class Store:
         remaining turns rest on. Real deletion; on SQLite the freed space is zeroed and the
         write-ahead log checkpointed, so the words do not linger in the file either.
         """
-        from coach.practice_store import PracticeSessionRow, PracticeTurnRow
-
         if self._retention_days is not None:
             # This purge stands in for the periodic one (which would otherwise run first,
             # inside our own transaction's start, and leave nothing for us to count).
             self._next_purge = self._clock() + self._purge_every
-        sqlite = self._engine.dialect.name == "sqlite"
+        sqlite = self.engine.dialect.name == "sqlite"
         with self.session() as session:
             if sqlite:
                 session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
@@ -231,11 +178,12 @@ class Store:
             }
         if sqlite and any(counts.values()):
             serial: AbstractContextManager[Any] = self._serial or nullcontext()
-            with serial, self._guard(), self._engine.connect() as connection:
+            with serial, self._guard(), self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         return counts
 
-    def _ensure_user(self, session: Session, user_id: str) -> None:
+    def ensure_user(self, session: Session, user_id: str) -> None:
+        """The ``users`` row every stored row hangs off, created on first use."""
         if session.get(User, user_id) is None:
             try:  # another request may create the same user at the same moment
                 with session.begin_nested():
@@ -247,7 +195,7 @@ class Store:
 
     def save_draft(self, *, user_id: str, text: str, result: dict[str, Any]) -> str:
         with self.session() as session:
-            self._ensure_user(session, user_id)
+            self.ensure_user(session, user_id)
             record = DraftRecord(user_id=user_id, text=text, result_json=json.dumps(result))
             session.add(record)
             session.flush()
@@ -277,7 +225,7 @@ class Store:
 
     def record_recommendation(self, *, user_id: str, exercise_id: str, stage: str | None) -> str:
         with self.session() as session:
-            self._ensure_user(session, user_id)
+            self.ensure_user(session, user_id)
             event_row = ExerciseEvent(user_id=user_id, exercise_id=exercise_id, stage=stage)
             session.add(event_row)
             session.flush()
@@ -300,7 +248,7 @@ class Store:
     ) -> ExerciseEntry:
         """Mark the latest recommendation of this exercise done (or record it done now)."""
         with self.session() as session:
-            self._ensure_user(session, user_id)
+            self.ensure_user(session, user_id)
             row = session.scalars(
                 select(ExerciseEvent)
                 .where(
@@ -314,7 +262,7 @@ class Store:
             if row is None:
                 row = ExerciseEvent(user_id=user_id, exercise_id=exercise_id, stage=None)
                 session.add(row)
-            row.done_at = _now()
+            row.done_at = utc_now()
             row.reflection = reflection
             session.flush()
             return _exercise_entry(row)
@@ -335,7 +283,7 @@ class Store:
         """Everything stored for one user, as plain JSON-ready data."""
         return {
             "user_id": user_id,
-            "exported_at": _now().isoformat(),
+            "exported_at": utc_now().isoformat(),
             "drafts": [
                 d.model_dump(mode="json") for d in self.list_drafts(user_id=user_id, limit=10_000)
             ],
@@ -377,46 +325,6 @@ def _exercise_entry(row: ExerciseEvent) -> ExerciseEntry:
     )
 
 
-def _on_connect(engine: Engine, *statements: str) -> None:
-    """Run these statements on every new SQLite connection (pragmas are per connection)."""
-
-    @event.listens_for(engine, "connect")
-    def _run(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        for statement in statements:
-            cursor.execute(statement)
-        cursor.close()
-
-
-def _make_engine(url: str) -> Engine:
-    # hide_parameters: statement parameters are people's words; SQLAlchemy would put them
-    # in its INFO log lines and in the text of every database error (coach.log_privacy).
-    if url.startswith("sqlite"):
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            from pathlib import Path
-
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": 5},
-            pool_pre_ping=True,
-            hide_parameters=True,
-        )
-        _on_connect(engine, "PRAGMA foreign_keys=ON", "PRAGMA journal_mode=WAL")
-        return engine
-    if url.startswith("postgresql"):
-        # Timestamps come back in UTC whatever the server's own TimeZone setting is, so
-        # every worker (and every machine) reports the same times.
-        return create_engine(
-            url,
-            connect_args={"options": "-c timezone=UTC"},
-            pool_pre_ping=True,
-            hide_parameters=True,
-        )
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
-
-
 def memory_store() -> Store:
     """A store in an in-memory SQLite database, for "don't save" mode.
 
@@ -425,14 +333,6 @@ def memory_store() -> Store:
     with its connection), so practice sessions and exports still work meanwhile; the
     store serialises transactions because that connection cannot interleave them.
     """
-    engine = create_engine(
-        MEMORY_URL,
-        connect_args={"check_same_thread": False},
-        poolclass=StaticPool,
-        hide_parameters=True,
-    )
-    # No WAL here: an in-memory database has no file to write ahead of.
-    _on_connect(engine, "PRAGMA foreign_keys=ON")
-    store = Store(MEMORY_URL, engine=engine)
+    store = Store(MEMORY_URL, engine=memory_engine())
     store._serial = threading.RLock()
     return store

@@ -1,0 +1,8 @@
+"""Where Coach keeps what people chose to store: tables, engines, repositories, migrations.
+
+``tables`` holds every table; ``engine`` makes SQLAlchemy engines; ``repository``
+is the :class:`~coach.storage.repository.Store` (drafts, exercises, retention);
+``practice`` and ``accounts`` are the practice sessions' and the sign-in accounts'
+functions over it; ``migrate`` brings a database to the newest Alembic revision.
+Imports point downwards only: tables <- engine <- migrate <- repository <- the rest.
+"""
