@@ -30,7 +30,6 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal, get_args
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -43,6 +42,7 @@ from pydantic import (
 
 from coach.caching import shared_cache
 from coach.config import get_settings
+from coach.data_files import YAMLError, read_yaml
 from coach.errors import InputError, KnowledgeError
 from coach.paths import PACKAGE_DATA_DIR
 from coach.semantic import AnchorSet, Sentence, split_clauses, split_sentences
@@ -306,12 +306,12 @@ def _load_rules_at(path: Path, feelings_path: Path) -> Rules:
 
 def _read_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return read_yaml(path)
     except FileNotFoundError as exc:
         raise KnowledgeError(
             f"{path} is missing", hint="Reinstall Coach or restore the file."
         ) from exc
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         raise KnowledgeError(f"{path.name} is not valid YAML: {exc}") from exc
 
 
@@ -511,7 +511,7 @@ class SemanticParams(BaseModel):
 
 @lru_cache(maxsize=1)
 def load_semantic_params() -> SemanticParams:
-    raw = yaml.safe_load(_SEMANTIC_PARAMS.read_text(encoding="utf-8"))
+    raw = read_yaml(_SEMANTIC_PARAMS)
     return SemanticParams(**raw["drafts"])
 
 
@@ -519,7 +519,7 @@ def load_semantic_params() -> SemanticParams:
 def _draft_anchor_set() -> AnchorSet | None:
     if not _DRAFT_ANCHORS.exists():
         return None
-    raw = yaml.safe_load(_DRAFT_ANCHORS.read_text(encoding="utf-8"))
+    raw = read_yaml(_DRAFT_ANCHORS)
     labels = {kind: list(texts) for kind, texts in raw["kinds"].items()}
     unknown = set(labels) - set(load_semantic_params().findings)
     if unknown:

@@ -20,10 +20,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from coach.caching import shared_cache
+from coach.data_files import YAMLError, parse_yaml
 from coach.errors import KnowledgeError
 from coach.stages import STAGE_IDS
 
@@ -176,8 +176,8 @@ def parse_file(path: Path, root: Path) -> tuple[Document | None, list[Problem]]:
     if not match:
         return None, [Problem(rel, "front matter", "missing: start the file with --- YAML ---")]
     try:
-        meta = yaml.safe_load(match.group(1))
-    except yaml.YAMLError as exc:
+        meta = parse_yaml(match.group(1))
+    except YAMLError as exc:
         return None, [Problem(rel, "front matter", f"not valid YAML ({exc})")]
     if not isinstance(meta, dict):
         return None, [Problem(rel, "front matter", "must be a YAML mapping")]

@@ -28,12 +28,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
 
 from coach import safety
 from coach.analysis import KINDS, DraftAnalysis, Finding, Kind, analyze, load_feelings
 from coach.config import Settings
+from coach.data_files import YAMLError, read_yaml
 from coach.errors import InputError, KnowledgeError
 from coach.inputs import check_text
 from coach.safety import SafetyResponse, SafetyVerdict
@@ -189,8 +189,8 @@ class _Rules:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        return read_yaml(path)
+    except (OSError, YAMLError) as exc:
         raise KnowledgeError(f"{path.name} cannot be read: {exc}") from exc
 
 

@@ -24,7 +24,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach.analysis import (
@@ -36,6 +35,7 @@ from coach.analysis import (
     load_rules,
 )
 from coach.config import get_settings
+from coach.data_files import YAMLError, read_yaml
 from coach.errors import InputError, KnowledgeError
 
 __all__ = [
@@ -204,10 +204,10 @@ def load_needs(path: Path | None = None) -> NeedsLexicon:
 @lru_cache(maxsize=4)
 def _load_needs_at(path: Path) -> NeedsLexicon:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except FileNotFoundError as exc:
         raise KnowledgeError(f"{path} is missing", hint="Restore knowledge/lexicon.") from exc
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         raise KnowledgeError(f"{path.name} is not valid YAML: {exc}") from exc
     try:
         needs = NeedsLexicon.model_validate(raw)

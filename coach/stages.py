@@ -33,9 +33,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from coach.data_files import YAMLError, read_yaml
 from coach.errors import InputError, KnowledgeError, NotFoundError
 from coach.paths import PACKAGE_DATA_DIR
 
@@ -105,8 +105,8 @@ class _StageFile(_Frozen):
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        return read_yaml(path)
+    except (OSError, YAMLError) as exc:
         raise KnowledgeError(
             f"Cannot read {path.name}: {exc}",
             hint="Reinstall Coach or restore the file from the repository.",

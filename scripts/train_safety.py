@@ -33,11 +33,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from coach.data_files import read_yaml  # noqa: E402
 from coach.safety._head import LABELS  # noqa: E402
 from coach.safety._models import CATEGORY_ORDER  # noqa: E402
 from scripts.head_training import Features, embed, featurised_folds  # noqa: E402
@@ -62,7 +62,7 @@ def load_examples() -> list[dict]:
             if (item["level"] == "none") != (not item["categories"]):
                 raise ValueError(f"{path.name}:{number}: level and categories disagree")
             examples.append({**item, "source": item.get("source", path.stem)})
-    anchors = yaml.safe_load(ANCHORS.read_text(encoding="utf-8"))
+    anchors = read_yaml(ANCHORS)
     for category, levels in anchors["risk"].items():
         for level, texts in levels.items():
             examples += [

@@ -22,9 +22,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from coach.data_files import YAMLError, read_yaml
 from coach.errors import KnowledgeError
 
 if TYPE_CHECKING:
@@ -126,11 +126,11 @@ class GuardConfig(BaseModel):
 @lru_cache(maxsize=1)
 def load_guards(path: Path = GUARDS_FILE) -> GuardConfig:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
         config = GuardConfig.model_validate(raw)
         for pattern in config.exercise.step_patterns + config.partner.out_of_character:
             re.compile(pattern)
-    except (OSError, yaml.YAMLError, ValidationError, re.error) as exc:
+    except (OSError, YAMLError, ValidationError, re.error) as exc:
         raise KnowledgeError(f"{path.name} is invalid: {type(exc).__name__}: {exc}") from exc
     return config
 

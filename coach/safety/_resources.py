@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from coach.data_files import YAMLError, read_yaml
 from coach.errors import KnowledgeError
 from coach.safety._models import Resource
 
@@ -120,8 +120,8 @@ class Directory:
 @lru_cache(maxsize=4)
 def load_directory(path: Path) -> Directory:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw = read_yaml(path)
+    except (OSError, YAMLError) as exc:
         raise KnowledgeError(
             f"Cannot read crisis resources at {path}",
             hint="Check COACH_KNOWLEDGE_DIR or restore knowledge/resources/crisis_lines.yaml.",

@@ -13,9 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from coach.data_files import YAMLError, read_yaml
 from coach.errors import KnowledgeError
 from coach.paths import PACKAGE_DATA_DIR
 from coach.safety._models import LEVEL_RANK, Evidence
@@ -266,8 +266,8 @@ def parse_rules(raw: Any, *, source: str = "safety_rules.yaml") -> RuleSet:
 def load_rules(path: Path = RULES_FILE) -> RuleSet:
     """The compiled rules, read once per process."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw = read_yaml(path)
+    except (OSError, YAMLError) as exc:
         raise KnowledgeError(
             f"Cannot read the safety rules at {path}", hint="Reinstall Coach or fix the YAML."
         ) from exc

@@ -16,9 +16,9 @@ from __future__ import annotations
 import itertools
 import re
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from coach.data_files import read_yaml
 from coach.paths import PACKAGE_DATA_DIR
 from coach.safety._head import column, load_head, score_texts
 from coach.safety._models import CATEGORY_ORDER, Evidence
@@ -40,7 +40,7 @@ class SafetyParams(BaseModel):
 
 
 def load_params() -> SafetyParams:
-    raw = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    raw = read_yaml(PARAMS_FILE)
     return SafetyParams(**raw["safety"])
 
 

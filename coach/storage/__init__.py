@@ -4,5 +4,5 @@
 is the :class:`~coach.storage.repository.Store` (drafts, exercises, retention);
 ``practice`` and ``accounts`` are the practice sessions' and the sign-in accounts'
 functions over it; ``migrate`` brings a database to the newest Alembic revision.
-Imports point downwards only: tables <- engine <- migrate <- repository <- the rest.
+Imports point one way only: tables and engine <- migrate <- repository <- practice, accounts.
 """

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-import yaml
 
+from coach.data_files import read_yaml
 from coach.errors import KnowledgeError
 from coach.safety import (
     check_generated,
@@ -225,7 +225,7 @@ def test_check_generated_flags_threatening_drafts() -> None:
 
 def test_rules_file_is_valid_and_loaded_once() -> None:
     assert load_rules() is load_rules()
-    raw = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    raw = read_yaml(RULES_FILE)
     ruleset = parse_rules(raw)
     assert {r.level for r in ruleset.rules} == {"urgent", "caution"}
     categories = {c for r in ruleset.rules for c in r.categories}
@@ -233,11 +233,11 @@ def test_rules_file_is_valid_and_loaded_once() -> None:
 
 
 def test_invalid_rules_raise_a_knowledge_error() -> None:
-    raw = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    raw = read_yaml(RULES_FILE)
     raw["rules"][0]["patterns"] = ["(unclosed"]
     with pytest.raises(KnowledgeError):
         parse_rules(raw)
-    raw = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    raw = read_yaml(RULES_FILE)
     raw["rules"][0]["category"] = "weather"
     with pytest.raises(KnowledgeError):
         parse_rules(raw)
