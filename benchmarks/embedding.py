@@ -11,7 +11,7 @@ import statistics
 import time
 
 from benchmarks._memory import rss_mib
-from coach.embedding import OnnxEmbedder
+from coach.encoders.embedding import OnnxEmbedder
 
 _SEED_SENTENCES = [
     "When you feel flooded, say so and agree on a time to come back to the conversation.",

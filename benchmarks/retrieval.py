@@ -27,14 +27,14 @@ QUERIES = [
 
 
 def run() -> dict[str, float | int | str]:
-    from coach import knowledge
     from coach.config import Settings
-    from coach.retrieval import KnowledgeIndex
+    from coach.knowledge import corpus
+    from coach.knowledge.retrieval import KnowledgeIndex
 
     rss_start = rss_mib()
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as data_dir:
         settings = Settings(data_dir=Path(data_dir))
-        base = knowledge.load(settings.knowledge_dir)
+        base = corpus.load(settings.knowledge_dir)
         started = time.perf_counter()
         index = KnowledgeIndex(settings)
         report = index.ingest(base)

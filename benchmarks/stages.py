@@ -29,7 +29,7 @@ def _description(length: int = 600) -> str:
 
 
 def run() -> dict[str, float | int | str]:
-    from coach.stages import _lexicon, classify
+    from coach.stages.classify import _lexicon, classify
 
     started = time.perf_counter()
     _lexicon()  # loading and compiling the cue file happens once per process

@@ -18,15 +18,15 @@ _EXPORTS: dict[str, str] = {
     "CoachError": "coach.errors",
     "DraftAnalysis": "coach.analysis",
     "SafetyVerdict": "coach.safety",
-    "SearchHit": "coach.retrieval",
+    "SearchHit": "coach.knowledge.retrieval",
     "Settings": "coach.config",
-    "StageGuess": "coach.stages",
+    "StageGuess": "coach.stages.classify",
     "analyze": "coach.analysis",
-    "classify": "coach.stages",
+    "classify": "coach.stages.classify",
     "get_settings": "coach.config",
     "rewrite": "coach.reframe",
     "screen": "coach.safety",
-    "search": "coach.retrieval",
+    "search": "coach.knowledge.retrieval",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

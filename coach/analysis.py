@@ -43,9 +43,9 @@ from pydantic import (
 from coach.caching import shared_cache
 from coach.config import get_settings
 from coach.data_files import YAMLError, read_yaml
+from coach.encoders.semantic import AnchorSet, Sentence, split_clauses, split_sentences
 from coach.errors import InputError, KnowledgeError
 from coach.paths import PACKAGE_DATA_DIR
-from coach.semantic import AnchorSet, Sentence, split_clauses, split_sentences
 
 __all__ = [
     "DraftAnalysis",

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from coach.knowledge import Document, KnowledgeBase, Source
+from coach.knowledge.corpus import Document, KnowledgeBase, Source
 
 Who = Literal["solo", "together"]
 

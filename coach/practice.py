@@ -1169,7 +1169,7 @@ def summarise(
 
 def _references(ids: list[str], settings: Settings | None) -> list[GuidanceRef]:
     from coach.config import get_settings
-    from coach.knowledge import get_knowledge
+    from coach.knowledge.corpus import get_knowledge
 
     knowledge = get_knowledge((settings or get_settings()).knowledge_dir)
     refs = []

@@ -21,11 +21,12 @@ from coach.analysis import DraftAnalysis, analyze
 from coach.config import Settings
 from coach.exercises import Constraints, ExerciseCard, choose
 from coach.inputs import check_text
-from coach.knowledge import KnowledgeBase, Source, get_knowledge
+from coach.knowledge.corpus import KnowledgeBase, Source, get_knowledge
+from coach.knowledge.retrieval import KnowledgeIndex, get_index
 from coach.reframe import IStatementDraft, Rewrite, build_i_statement, rewrite
-from coach.retrieval import KnowledgeIndex, get_index
 from coach.safety import SafetyResponse, SafetyVerdict
-from coach.stages import StageGuess, classify, get_stage
+from coach.stages.classify import StageGuess, classify
+from coach.stages.model import get_stage
 from coach.storage.repository import LOCAL_USER, ExerciseEntry, Store, memory_store
 
 Status = Literal["ok", "safety"]

@@ -1,6 +1,6 @@
 """Export all-MiniLM-L6-v2 to an int8 ONNX model that Coach runs without torch.
 
-Dev-only. Coach itself never imports torch: at run time ``coach.embedding`` needs
+Dev-only. Coach itself never imports torch: at run time ``coach.encoders.embedding`` needs
 only onnxruntime, tokenizers and numpy (all of which come with chromadb). This
 script is how the files in ``coach/data/models/all-MiniLM-L6-v2-int8/`` were made,
 so anyone can rebuild and check them.
@@ -29,7 +29,7 @@ Steps:
    says why not ``quantize_dynamic`` throughout; ``--compare-dynamic`` measures it);
 4. copy ``tokenizer.json`` byte for byte, write ``LICENSE``, ``checksums.json`` and
    ``MODEL.md``;
-5. embed a dozen sentences with the quantised model through ``coach.embedding`` (the
+5. embed a dozen sentences with the quantised model through ``coach.encoders.embedding`` (the
    code path Coach runs) and with sentence-transformers on torch, and fail unless
    every pair has cosine >= 0.98 and each sentence embeds the same alone as in a
    padded batch (max abs difference <= 1e-5).
@@ -246,7 +246,7 @@ def write_model_md(
     lines = [
         "# all-MiniLM-L6-v2, int8 ONNX",
         "",
-        "The sentence embedder Coach's retrieval uses (`coach.embedding.OnnxEmbedder`).",
+        "The sentence embedder Coach's retrieval uses (`coach.encoders.embedding.OnnxEmbedder`).",
         "It runs on onnxruntime + tokenizers alone: no torch, no download.",
         "",
         "## Origin",
@@ -316,7 +316,7 @@ def compare_with_torch(src: Path, model_dir: Path) -> tuple[float, float]:
     from sentence_transformers import SentenceTransformer
 
     sys.path.insert(0, str(REPO_ROOT))
-    from coach.embedding import OnnxEmbedder
+    from coach.encoders.embedding import OnnxEmbedder
 
     reference = SentenceTransformer(str(src), device="cpu").encode(
         CHECK_SENTENCES, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False

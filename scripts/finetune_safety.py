@@ -24,8 +24,8 @@ What it does:
 3. exports the encoder with the same graph interface as the retrieval model
    (``last_hidden_state``), quantised the same way, to
    ``coach/data/models/safety-minilm-int8/``, and the output layer as a dense-only
-   :class:`coach.heads.LinearHead` (``safety_head.npz``) bound to that encoder's
-   fingerprint, so :mod:`coach.embedding` and :mod:`coach.heads` run it unchanged.
+   :class:`coach.encoders.heads.LinearHead` (``safety_head.npz``) bound to that encoder's
+   fingerprint, so :mod:`coach.encoders.embedding` and :mod:`coach.encoders.heads` run it unchanged.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coach.heads import LinearHead  # noqa: E402
+from coach.encoders.heads import LinearHead  # noqa: E402
 from coach.safety._head import ENCODER_DIR, ENCODER_NAME, HEAD_FILE, LABELS  # noqa: E402
 from scripts.export_minilm_onnx import (  # noqa: E402
     export_fp32,
@@ -64,7 +64,7 @@ from scripts.train_safety import digest, load_examples, targets  # noqa: E402
 # Normalised embeddings have length 1; the output layer sees them scaled by this, so
 # ordinary weight sizes give confident logits. Folded into the saved weights.
 SCALE = 20.0
-MAX_TOKENS = 256  # as coach.embedding truncates
+MAX_TOKENS = 256  # as coach.encoders.embedding truncates
 SEED = 13
 
 
@@ -166,7 +166,7 @@ def predict(src: Path, model: Classifier, texts: list[str]) -> np.ndarray:
 
 
 def save(src: Path, model: Classifier, examples: list[dict], epochs: int, lr: float) -> None:
-    from coach.embedding import OnnxEmbedder
+    from coach.encoders.embedding import OnnxEmbedder
 
     logging.disable(logging.INFO)  # the quantisers log every node
     out = ENCODER_DIR
@@ -229,7 +229,7 @@ def write_docs(out: Path, meta: dict, drift: float) -> None:
         "",
         "The encoder of the safety screen's trained head (`coach/safety/_head.py`):",
         "all-MiniLM-L6-v2 fine-tuned to read risk, int8 ONNX. Runs on onnxruntime and",
-        "tokenizers through `coach.embedding.OnnxEmbedder`; no torch, no download.",
+        "tokenizers through `coach.encoders.embedding.OnnxEmbedder`; no torch, no download.",
         "Retrieval does not use it (it keeps `all-MiniLM-L6-v2-int8`).",
         "",
         "## How it was made",

@@ -1,7 +1,7 @@
-"""Fitting :class:`coach.heads.LinearHead` with scikit-learn (training time only).
+"""Fitting :class:`coach.encoders.heads.LinearHead` with scikit-learn (training time only).
 
 Shared by ``train_safety.py`` and ``train_stages.py``. The TF-IDF view uses
-:func:`coach.heads.terms` as its analyser, so the features at run time are the ones
+:func:`coach.encoders.heads.terms` as its analyser, so the features at run time are the ones
 the weights were fitted on. Needs the ``train`` extra (scikit-learn).
 """
 
@@ -16,17 +16,17 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from coach.heads import Activation, LinearHead, terms  # noqa: E402
+from coach.encoders.heads import Activation, LinearHead, terms  # noqa: E402
 
 
 def embed(texts: list[str]) -> np.ndarray:
-    from coach.embedding import get_embedder
+    from coach.encoders.embedding import get_embedder
 
     return np.asarray(get_embedder().embed(texts), dtype=np.float32)
 
 
 def fingerprint() -> str:
-    from coach.embedding import get_embedder
+    from coach.encoders.embedding import get_embedder
 
     return get_embedder().fingerprint
 

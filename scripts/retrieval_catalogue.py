@@ -16,13 +16,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coach import knowledge  # noqa: E402
+from coach.knowledge import corpus  # noqa: E402
 
 _HEADING = re.compile(r"^## +(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 def catalogue(root: Path) -> str:
-    base = knowledge.load(root)
+    base = corpus.load(root)
     blocks = []
     for doc in sorted(base.documents.values(), key=lambda d: (d.kind, d.id)):
         lines = [

@@ -18,7 +18,7 @@ reads ``evals/``: the development set chooses the decision thresholds afterwards
 
 Each of the eight outputs (``<category>/caution_plus`` and ``<category>/urgent``) is a
 class-balanced logistic regression over the bundled sentence embedding and TF-IDF
-word features (:mod:`coach.heads`). The
+word features (:mod:`coach.encoders.heads`). The
 regularisation strength is picked by 5-fold cross-validation on the training data
 (mean average precision over the outputs). Every sentence of a benign message is
 also a benign example, because the screen reads sentence by sentence.
@@ -90,7 +90,7 @@ def _deduplicated(examples: list[dict]) -> list[dict]:
 def _with_benign_sentences(examples: list[dict]) -> list[dict]:
     """Every sentence of a benign message is benign too (risk messages are not split:
     which of their sentences carries the risk is not labelled)."""
-    from coach.semantic import split_sentences
+    from coach.encoders.semantic import split_sentences
 
     extra = []
     for number, item in enumerate(examples):

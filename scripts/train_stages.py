@@ -10,7 +10,7 @@ signs). It never reads ``evals/``; how much the head counts next to the cue phra
 is chosen afterwards on the eval's dev split (``scripts/tune_stages.py``).
 
 The head is a multinomial logistic regression (softmax over the seven stages) over
-the bundled sentence embedding and TF-IDF word features (:mod:`coach.heads`); the
+the bundled sentence embedding and TF-IDF word features (:mod:`coach.encoders.heads`); the
 regularisation strength is picked by 5-fold cross-validation (accuracy).
 """
 
@@ -27,8 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coach.stage_semantics import HEAD_FILE  # noqa: E402
-from coach.stages import STAGE_IDS  # noqa: E402
+from coach.stages.model import STAGE_IDS  # noqa: E402
+from coach.stages.semantic import HEAD_FILE  # noqa: E402
 from scripts.head_training import Features, embed, featurised_folds  # noqa: E402
 
 TRAINING = ROOT / "training" / "stages"
@@ -44,11 +44,11 @@ def load_examples() -> list[dict]:
                 if item["stage"] not in STAGE_IDS:
                     raise ValueError(f"{path.name}:{number}: stage {item['stage']!r}")
                 examples.append({"text": item["text"], "stage": item["stage"], "source": path.stem})
-    from coach import knowledge
     from coach.config import get_settings
-    from coach.stages import list_stages
+    from coach.knowledge import corpus
+    from coach.stages.model import list_stages
 
-    base = knowledge.get_knowledge(get_settings().knowledge_dir)
+    base = corpus.get_knowledge(get_settings().knowledge_dir)
     for passage in base.passages():
         if passage.kind in ("guidance", "exercise") and len(passage.stages) == 1:
             text = f"{passage.title}: {passage.section or ''}\n{passage.text}"

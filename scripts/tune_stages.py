@@ -16,8 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coach.stage_semantics import semantic_scores  # noqa: E402
-from coach.stages import STAGE_IDS, classify, semantic_share  # noqa: E402
+from coach.stages.classify import classify, semantic_share  # noqa: E402
+from coach.stages.model import STAGE_IDS  # noqa: E402
+from coach.stages.semantic import semantic_scores  # noqa: E402
 
 WEIGHTS = (0, 2, 4, 5, 6, 8, 10, 12, 16, 20, 25, 30, 40)
 

@@ -117,7 +117,7 @@ def test_the_facade_rebuilds_a_corrupt_index_and_answers(
 ) -> None:
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    from coach.retrieval import KnowledgeIndex
+    from coach.knowledge.retrieval import KnowledgeIndex
     from tests.fakes import HashingEmbedder
 
     settings = Settings()

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from api.deps import CoachDep, UserDep
 from coach.exercises import ExerciseCard
 from coach.service import ExerciseRequest, ExerciseResult
-from coach.stages import Stage, list_stages
+from coach.stages.model import Stage, list_stages
 from coach.storage.repository import ExerciseEntry
 
 router = APIRouter(tags=["exercises"])

@@ -30,7 +30,7 @@ from api.errors import STATUS_BY_CODE
 from coach import practice
 from coach.errors import CoachError, InputError
 from coach.service import DraftResult, ExerciseRequest
-from coach.stages import list_stages
+from coach.stages.model import list_stages
 
 router = APIRouter(include_in_schema=False)
 
@@ -392,7 +392,7 @@ def exercises_submit(
 
 def _exercise_request(description: str, stage: str, who: str, minutes: str) -> ExerciseRequest:
     """Validate the form; a stage alone is enough (its own description stands in)."""
-    from coach.stages import get_stage
+    from coach.stages.model import get_stage
 
     stage_id = _blank_to_none(stage)
     if not description.strip():

@@ -17,11 +17,11 @@ def ingest_command(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the index and rebuild.")] = False,
 ) -> None:
     """Validate knowledge/ and (re)build the search index incrementally."""
-    from coach import knowledge
     from coach.config import get_settings
+    from coach.knowledge import corpus
 
     settings = get_settings()
-    base, problems = knowledge.validate(settings.knowledge_dir)
+    base, problems = corpus.validate(settings.knowledge_dir)
     if problems:
         for problem in problems:
             console_err.print(f"[red]✗[/] {problem}")
@@ -35,7 +35,7 @@ def ingest_command(
     if check:
         return
 
-    from coach.retrieval import get_index
+    from coach.knowledge.retrieval import get_index
 
     report = get_index(settings).ingest(base, rebuild=rebuild)
     console.print(

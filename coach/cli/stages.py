@@ -19,8 +19,8 @@ def stage_command(
     from rich.markup import escape
     from rich.table import Table
 
-    from coach.stages import classify as classify_stage
-    from coach.stages import get_stage
+    from coach.stages.classify import classify as classify_stage
+    from coach.stages.model import get_stage
 
     guess = classify_stage(sys.stdin.read() if text == "-" else text)
     if as_json:
@@ -55,7 +55,7 @@ def stages_command(
 
     from rich.markup import escape
 
-    from coach.stages import list_stages
+    from coach.stages.model import list_stages
 
     stages = list_stages()
     if as_json:

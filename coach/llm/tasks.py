@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from coach.analysis import DraftAnalysis
     from coach.config import Settings
     from coach.exercises import ExerciseCard
-    from coach.retrieval import SearchHit
+    from coach.knowledge.retrieval import SearchHit
     from coach.safety import SafetyVerdict
 
 log = logging.getLogger("coach.llm")

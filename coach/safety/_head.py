@@ -10,7 +10,7 @@ every eval set.
 ``scripts/finetune_safety.py`` fine-tunes a copy of the bundled MiniLM end to end on
 them and ships it as this head's own encoder (int8 ONNX, same interface as the
 retrieval embedder, in ``models/safety-minilm-int8/``) with its output layer as a
-:class:`coach.heads.LinearHead`. A linear head over the frozen retrieval embedding
+:class:`coach.encoders.heads.LinearHead`. A linear head over the frozen retrieval embedding
 reached urgent recall 0.62, 0.575 and 0.685 on the three blind sets, the fine-tuned
 encoder 0.78, 0.71 and 0.73:
 the frozen one was trained to say what sentences are *about*
@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from coach import heads
 from coach.caching import shared_cache
-from coach.embedding import OnnxEmbedder
+from coach.encoders import heads
+from coach.encoders.embedding import OnnxEmbedder
 from coach.paths import PACKAGE_DATA_DIR
 from coach.safety._models import CATEGORY_ORDER
 

@@ -19,11 +19,11 @@ import re
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.data_files import read_yaml
+from coach.encoders.semantic import Sentence, split_clauses, split_sentences
 from coach.paths import PACKAGE_DATA_DIR
 from coach.safety._head import column, load_head, score_texts
 from coach.safety._models import CATEGORY_ORDER, Evidence
 from coach.safety._rules import RuleSet, load_rules
-from coach.semantic import Sentence, split_clauses, split_sentences
 
 PARAMS_FILE = PACKAGE_DATA_DIR / "semantic_params.yaml"
 

@@ -23,12 +23,12 @@ def _ranked_docs(index: Any, question: str, depth: int = 10) -> list[str]:
 
 
 def run(items: list[dict[str, Any]]) -> SuiteResult:
-    from coach import knowledge
     from coach.config import Settings
-    from coach.retrieval import KnowledgeIndex
+    from coach.knowledge import corpus
+    from coach.knowledge.retrieval import KnowledgeIndex
 
     settings = Settings()
-    base = knowledge.load(settings.knowledge_dir)
+    base = corpus.load(settings.knowledge_dir)
     unknown = sorted({e for item in items for e in item["expected"]} - set(base.documents))
     if unknown:
         raise ValueError(f"expected ids not in knowledge/: {unknown}")

@@ -23,7 +23,8 @@ _BANDS: tuple[tuple[float, float], ...] = ((0.0, 0.4), (0.4, 0.55), (0.55, 0.7),
 
 
 def _run(items: list[dict[str, Any]]) -> SuiteResult:
-    from coach.stages import STAGE_IDS, classify
+    from coach.stages.classify import classify
+    from coach.stages.model import STAGE_IDS
 
     correct = 0
     split_total: Counter[str] = Counter()

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.embedding import DEFAULT_MODEL_DIR, MODEL_NAME, OnnxEmbedder, get_embedder
+from coach.encoders.embedding import DEFAULT_MODEL_DIR, MODEL_NAME, OnnxEmbedder, get_embedder
 from coach.errors import CoachError, RetrievalIndexError
 
 
@@ -135,7 +135,7 @@ def test_unloadable_model_with_matching_checksum_is_a_clear_error(tmp_path: Path
 def test_runs_without_torch_transformers_or_chromadb() -> None:
     code = (
         "import sys\n"
-        "import coach.embedding as e\n"
+        "import coach.encoders.embedding as e\n"
         "lazy = [m for m in ('onnxruntime', 'tokenizers') if m in sys.modules]\n"
         "e.OnnxEmbedder().embed(['hello there'])\n"
         "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers', 'chromadb',\n"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from coach import knowledge
 from coach.exercises import Constraints, choose
+from coach.knowledge import corpus
 from tests.coach.test_knowledge import EXERCISE, write
 
 
@@ -22,7 +22,7 @@ def exercise(pid: str, stage: str, who: str, minutes: int, partner: bool) -> str
 
 
 @pytest.fixture
-def base(tmp_path: Path) -> knowledge.KnowledgeBase:
+def base(tmp_path: Path) -> corpus.KnowledgeBase:
     specs = [
         ("exercise-t-together-long", "trust", "together", 45, True),
         ("exercise-t-solo-short", "trust", "solo", 10, False),
@@ -32,10 +32,10 @@ def base(tmp_path: Path) -> knowledge.KnowledgeBase:
     ]
     for spec in specs:
         write(tmp_path, f"{spec[0]}.md", exercise(*spec))
-    return knowledge.load(tmp_path)
+    return corpus.load(tmp_path)
 
 
-def test_respects_stage_who_and_minutes(base: knowledge.KnowledgeBase) -> None:
+def test_respects_stage_who_and_minutes(base: corpus.KnowledgeBase) -> None:
     choice = choose(
         base, stage="trust", constraints=Constraints(who="together", minutes=20), similarity={}
     )
@@ -44,7 +44,7 @@ def test_respects_stage_who_and_minutes(base: knowledge.KnowledgeBase) -> None:
     assert choice.relaxed == []
 
 
-def test_ranks_by_similarity_then_rotates(base: knowledge.KnowledgeBase) -> None:
+def test_ranks_by_similarity_then_rotates(base: corpus.KnowledgeBase) -> None:
     similarity = {"exercise-t-solo-letter": 0.9, "exercise-t-solo-short": 0.2}
     first = choose(base, stage="trust", constraints=Constraints(who="solo"), similarity=similarity)
     assert first is not None
@@ -76,7 +76,7 @@ def test_ranks_by_similarity_then_rotates(base: knowledge.KnowledgeBase) -> None
     assert third.repeated is True
 
 
-def test_caution_never_offers_partner_contact(base: knowledge.KnowledgeBase) -> None:
+def test_caution_never_offers_partner_contact(base: corpus.KnowledgeBase) -> None:
     safe = Constraints(who="together", exclude_partner_contact=True)
     choice = choose(base, stage="trust", constraints=safe, similarity={})
     assert choice is not None
@@ -85,7 +85,7 @@ def test_caution_never_offers_partner_contact(base: knowledge.KnowledgeBase) -> 
     assert "solo/together" in choice.relaxed
 
 
-def test_relaxes_minutes_before_stage(base: knowledge.KnowledgeBase) -> None:
+def test_relaxes_minutes_before_stage(base: corpus.KnowledgeBase) -> None:
     choice = choose(base, stage="trust", constraints=Constraints(minutes=5), similarity={})
     assert choice is not None
     assert "trust" in choice.exercise.stages

@@ -12,16 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach import heads
-from coach.embedding import OnnxEmbedder, get_embedder
+from coach.encoders import heads
+from coach.encoders.embedding import OnnxEmbedder, get_embedder
 from coach.paths import PACKAGE_DATA_DIR
 from coach.safety import screen
 from coach.safety._head import ENCODER_DIR as SAFETY_ENCODER_DIR
 from coach.safety._head import HEAD_FILE as SAFETY_HEAD
 from coach.safety._head import LABELS as SAFETY_LABELS
 from coach.safety._head import encoder as safety_encoder
-from coach.stage_semantics import HEAD_FILE as STAGE_HEAD
-from coach.stages import STAGE_IDS
+from coach.stages.model import STAGE_IDS
+from coach.stages.semantic import HEAD_FILE as STAGE_HEAD
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,7 +95,7 @@ def test_corrupt_head_files_fall_back_with_a_warning(
 ) -> None:
     path = tmp_path / "head.npz"
     path.write_bytes(content)
-    with caplog.at_level(logging.WARNING, logger="coach.heads"):
+    with caplog.at_level(logging.WARNING, logger="coach.encoders.heads"):
         assert heads.load(path, labels=("a", "b"), what="Test") is None
     assert "unavailable" in caplog.text
 

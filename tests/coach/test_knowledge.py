@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from coach import knowledge
 from coach.cli import _load_commands, app
 from coach.config import get_settings
 from coach.errors import KnowledgeError
+from coach.knowledge import corpus
 from coach.paths import default_knowledge_dir
 
 EXERCISE = """\
@@ -67,13 +67,13 @@ def write(root: Path, name: str, text: str) -> Path:
 
 
 def problems_for(root: Path) -> list[str]:
-    return [str(p) for p in knowledge.validate(root)[1]]
+    return [str(p) for p in corpus.validate(root)[1]]
 
 
 def test_valid_files_load(tmp_path: Path) -> None:
     write(tmp_path, "a.md", EXERCISE)
     write(tmp_path, "b.md", GUIDE)
-    base = knowledge.load(tmp_path)
+    base = corpus.load(tmp_path)
     assert set(base.documents) == {"exercise-sample", "stage-sample"}
 
 
@@ -131,13 +131,13 @@ def test_missing_or_broken_front_matter(tmp_path: Path) -> None:
 def test_load_refuses_problems(tmp_path: Path) -> None:
     write(tmp_path, "ex.md", EXERCISE.replace("kind: exercise", "kind: recipe"))
     with pytest.raises(KnowledgeError, match="problem"):
-        knowledge.load(tmp_path)
+        corpus.load(tmp_path)
 
 
 def test_chunking_keeps_exercises_whole_and_splits_guides(tmp_path: Path) -> None:
     write(tmp_path, "a.md", EXERCISE)
     write(tmp_path, "b.md", GUIDE)
-    passages = {p.id: p for p in knowledge.load(tmp_path).passages()}
+    passages = {p.id: p for p in corpus.load(tmp_path).passages()}
     assert set(passages) == {
         "exercise-sample",
         "stage-sample",
@@ -147,7 +147,7 @@ def test_chunking_keeps_exercises_whole_and_splits_guides(tmp_path: Path) -> Non
     assert "Talk about one thing." in passages["exercise-sample"].text
     assert passages["stage-sample#second-part"].text == "Two."
     # Stable ids and hashes across loads.
-    again = {p.id: p.content_hash for p in knowledge.load(tmp_path).passages()}
+    again = {p.id: p.content_hash for p in corpus.load(tmp_path).passages()}
     assert again == {pid: p.content_hash for pid, p in passages.items()}
 
 
@@ -163,6 +163,6 @@ def test_ingest_check_cli_reports_problems(tmp_path: Path, monkeypatch) -> None:
 
 def test_shipped_knowledge_is_valid() -> None:
     """The guidance we ship passes its own schema (what `coach ingest --check` runs)."""
-    base, found = knowledge.validate(default_knowledge_dir())
+    base, found = corpus.validate(default_knowledge_dir())
     assert found == [], "\n".join(map(str, found))
     assert base.documents

@@ -21,6 +21,7 @@ from coach.analysis import analyze
 from coach.config import Settings
 from coach.errors import ConfigError
 from coach.exercises import ExerciseCard
+from coach.knowledge.retrieval import SearchHit
 from coach.llm import (
     PartnerPersona,
     TranscriptTurn,
@@ -31,7 +32,6 @@ from coach.llm import (
 )
 from coach.llm.provider import classify_failure
 from coach.reframe import rewrite
-from coach.retrieval import SearchHit
 
 DRAFT = "You never help with the dishes, you're so lazy."
 GOOD = {

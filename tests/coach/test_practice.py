@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from coach import practice
 from coach.config import Settings
 from coach.errors import InputError, NotFoundError
-from coach.knowledge import get_knowledge
+from coach.knowledge.corpus import get_knowledge
 from coach.storage.repository import Store
 from coach.storage.tables import PracticeSessionRow, PracticeTurnRow
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from coach import knowledge, retrieval
 from coach.config import Settings
-from coach.retrieval import KnowledgeIndex
+from coach.knowledge import corpus, retrieval
+from coach.knowledge.retrieval import KnowledgeIndex
 from tests.coach.test_knowledge import EXERCISE, GUIDE, write
 from tests.fakes import HashingEmbedder
 
@@ -60,21 +60,21 @@ def embedded_settings(tmp_path: Path, kb_dir: Path) -> Settings:
 def test_ingest_is_incremental(settings: Settings, kb_dir: Path) -> None:
     embedder = HashingEmbedder()
     index = KnowledgeIndex(settings, embedder)
-    first = index.ingest(knowledge.load(kb_dir))
+    first = index.ingest(corpus.load(kb_dir))
     assert first.added == 7
     assert first.updated == first.removed == 0
 
-    again = KnowledgeIndex(settings, embedder).ingest(knowledge.load(kb_dir))
+    again = KnowledgeIndex(settings, embedder).ingest(corpus.load(kb_dir))
     assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 7)
 
     write(kb_dir, "ex.md", EXERCISE.replace("Talk about one thing.", "Talk about two things."))
     before = embedder.embedded
-    edited = KnowledgeIndex(settings, embedder).ingest(knowledge.load(kb_dir))
+    edited = KnowledgeIndex(settings, embedder).ingest(corpus.load(kb_dir))
     assert (edited.added, edited.updated, edited.unchanged) == (0, 1, 6)
     assert embedder.embedded - before == 1  # only the edited passage was re-embedded
 
     (kb_dir / "guide.md").unlink()
-    removed = KnowledgeIndex(settings, embedder).ingest(knowledge.load(kb_dir))
+    removed = KnowledgeIndex(settings, embedder).ingest(corpus.load(kb_dir))
     assert removed.removed == 3
     assert KnowledgeIndex(settings, embedder).count() == 4
 
@@ -101,8 +101,8 @@ def test_index_is_built_on_first_use(embedded_settings: Settings) -> None:
 
 
 def test_other_embedding_model_triggers_rebuild(settings: Settings, kb_dir: Path) -> None:
-    KnowledgeIndex(settings, HashingEmbedder("model-a")).ingest(knowledge.load(kb_dir))
-    report = KnowledgeIndex(settings, HashingEmbedder("model-b")).ingest(knowledge.load(kb_dir))
+    KnowledgeIndex(settings, HashingEmbedder("model-a")).ingest(corpus.load(kb_dir))
+    report = KnowledgeIndex(settings, HashingEmbedder("model-b")).ingest(corpus.load(kb_dir))
     assert report.rebuilt_because
     assert "another embedding model" in report.rebuilt_because
     assert report.added == 7
@@ -110,14 +110,14 @@ def test_other_embedding_model_triggers_rebuild(settings: Settings, kb_dir: Path
 
 def test_corrupt_index_is_rebuilt(embedded_settings: Settings, kb_dir: Path) -> None:
     settings = embedded_settings
-    KnowledgeIndex(settings, HashingEmbedder()).ingest(knowledge.load(kb_dir))
+    KnowledgeIndex(settings, HashingEmbedder()).ingest(corpus.load(kb_dir))
     from chromadb.api.shared_system_client import SharedSystemClient
 
     SharedSystemClient.clear_system_cache()
     shutil.rmtree(settings.index_dir)
     settings.index_dir.mkdir()
     (settings.index_dir / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
-    report = KnowledgeIndex(settings, HashingEmbedder()).ingest(knowledge.load(kb_dir))
+    report = KnowledgeIndex(settings, HashingEmbedder()).ingest(corpus.load(kb_dir))
     assert report.rebuilt_because
     assert "could not be opened" in report.rebuilt_because
     assert report.added == 7
@@ -126,8 +126,8 @@ def test_corrupt_index_is_rebuilt(embedded_settings: Settings, kb_dir: Path) -> 
 
 def test_rebuild_flag(settings: Settings, kb_dir: Path) -> None:
     index = KnowledgeIndex(settings, HashingEmbedder())
-    index.ingest(knowledge.load(kb_dir))
-    assert index.ingest(knowledge.load(kb_dir), rebuild=True).added == 7
+    index.ingest(corpus.load(kb_dir))
+    assert index.ingest(corpus.load(kb_dir), rebuild=True).added == 7
 
 
 def test_exercise_not_when_list_is_stored_but_not_embedded(
@@ -135,7 +135,7 @@ def test_exercise_not_when_list_is_stored_but_not_embedded(
 ) -> None:
     embedder = RecordingEmbedder()
     index = KnowledgeIndex(settings, embedder)
-    index.ingest(knowledge.load(kb_dir))
+    index.ingest(corpus.load(kb_dir))
     exercise = next(text for text in embedder.texts if text.startswith("A sample exercise\n"))
     assert "A short exercise used by the tests." in exercise
     assert "2. Talk about one thing." in exercise
@@ -151,9 +151,9 @@ def test_older_index_format_triggers_rebuild(
     settings: Settings, kb_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(retrieval, "SCHEMA_VERSION", retrieval.SCHEMA_VERSION - 1)
-    KnowledgeIndex(settings, HashingEmbedder()).ingest(knowledge.load(kb_dir))
+    KnowledgeIndex(settings, HashingEmbedder()).ingest(corpus.load(kb_dir))
     monkeypatch.undo()
-    report = KnowledgeIndex(settings, HashingEmbedder()).ingest(knowledge.load(kb_dir))
+    report = KnowledgeIndex(settings, HashingEmbedder()).ingest(corpus.load(kb_dir))
     assert report.rebuilt_because
     assert "older index format" in report.rebuilt_because
     assert report.added == 7

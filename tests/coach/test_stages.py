@@ -10,10 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from coach import stages
 from coach.cli import _load_commands, app
 from coach.errors import InputError, KnowledgeError, NotFoundError
-from coach.stages import STAGE_IDS, STAGES, StageGuess, classify, get_stage, list_stages
+from coach.stages import classify as classifier
+from coach.stages import model
+from coach.stages.classify import StageGuess, classify
+from coach.stages.model import STAGE_IDS, STAGES, get_stage, list_stages
 
 _load_commands()
 runner = CliRunner()
@@ -44,27 +46,27 @@ def test_get_stage_accepts_ids_and_rejects_unknown() -> None:
 
 def test_stage_file_missing_a_stage_is_rejected(tmp_path: Path) -> None:
     broken = tmp_path / "stages.yaml"
-    text = stages.STAGES_FILE.read_text(encoding="utf-8").replace("id: balance", "id: trust")
+    text = model.STAGES_FILE.read_text(encoding="utf-8").replace("id: balance", "id: trust")
     broken.write_text(text, encoding="utf-8")
     with pytest.raises(KnowledgeError):
-        stages._load_stage_file(broken)
+        model.load_stage_file(broken)
 
 
 def test_cue_file_with_a_bad_pattern_is_rejected(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broken = tmp_path / "stage_cues.yaml"
-    text = stages.CUES_FILE.read_text(encoding="utf-8")
+    text = classifier.CUES_FILE.read_text(encoding="utf-8")
     broken.write_text(text.replace("'affair|affairs'", "'affair(|affairs'"), encoding="utf-8")
-    monkeypatch.setattr(stages, "CUES_FILE", broken)
-    stages._lexicon.cache_clear()
+    monkeypatch.setattr(classifier, "CUES_FILE", broken)
+    classifier._lexicon.cache_clear()
     try:
         with pytest.raises(KnowledgeError):
-            stages._lexicon()
+            classifier._lexicon()
     finally:
         monkeypatch.undo()
-        stages._lexicon.cache_clear()
-    assert stages._lexicon().cues  # the real file still loads
+        classifier._lexicon.cache_clear()
+    assert classifier._lexicon().cues  # the real file still loads
 
 
 # --------------------------------------------------------------------------- classify
@@ -147,7 +149,7 @@ def test_time_phrase_moves_away_from_time_apart() -> None:
 
 def test_vague_text_has_low_confidence_and_asks() -> None:
     guess = classify("things are hard")
-    assert guess.confidence < stages.clarify_threshold()
+    assert guess.confidence < classifier.clarify_threshold()
     assert guess.needs_clarification
     assert guess.clarifying_question
     assert guess.cues == []
@@ -204,7 +206,7 @@ def test_classify_never_raises_on_non_blank_text(text: str) -> None:
     guess = classify(text)
     assert 0.0 <= guess.confidence <= 1.0
     assert guess.stage in STAGE_IDS
-    assert guess.needs_clarification == (guess.confidence < stages.clarify_threshold())
+    assert guess.needs_clarification == (guess.confidence < classifier.clarify_threshold())
     assert (guess.clarifying_question is not None) == guess.needs_clarification
     for cue in guess.cues:
         assert text[cue.start : cue.end] == cue.text

@@ -10,9 +10,9 @@ from typing import Any
 
 from coach.config import Settings
 from coach.exercises import ExerciseCard
-from coach.knowledge import get_knowledge
+from coach.knowledge.corpus import get_knowledge
+from coach.knowledge.retrieval import SearchHit
 from coach.llm import PartnerPersona, TranscriptTurn
-from coach.retrieval import SearchHit
 
 DRAFTS = [
     "You never help with the dishes, you're so lazy.",

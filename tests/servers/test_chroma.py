@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from coach import knowledge, retrieval
 from coach.cli import _load_commands, app
 from coach.config import Settings
 from coach.errors import RetrievalIndexError
-from coach.retrieval import KnowledgeIndex
+from coach.knowledge import corpus, retrieval
+from coach.knowledge.retrieval import KnowledgeIndex
 from tests.fakes import HashingEmbedder
 from tests.servers.launch import ChromaServer, free_port
 
@@ -46,7 +46,7 @@ def _contents(index: KnowledgeIndex) -> dict[str, Any]:
 def test_server_index_holds_what_the_embedded_one_holds(
     empty_chroma: ChromaServer, tmp_path: Path
 ) -> None:
-    base = knowledge.load(Settings().knowledge_dir)
+    base = corpus.load(Settings().knowledge_dir)
     embedded = KnowledgeIndex(Settings(data_dir=tmp_path / "data"), HashingEmbedder())
     server = KnowledgeIndex(
         Settings(
@@ -77,7 +77,7 @@ def test_server_index_holds_what_the_embedded_one_holds(
 def test_coach_ingest_fills_the_server(
     empty_chroma: ChromaServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("coach.embedding.get_embedder", HashingEmbedder)
+    monkeypatch.setattr("coach.knowledge.retrieval.get_embedder", HashingEmbedder)
     monkeypatch.setenv("COACH_CHROMA_HOST", empty_chroma.host)
     monkeypatch.setenv("COACH_CHROMA_PORT", str(empty_chroma.port))
     _load_commands()
@@ -86,7 +86,7 @@ def test_coach_ingest_fills_the_server(
     assert f"chroma://{empty_chroma.host}:{empty_chroma.port}" in result.output
     settings = Settings()
     index = retrieval.get_index(settings)
-    assert index.count() == len(knowledge.load(settings.knowledge_dir).passages())
+    assert index.count() == len(corpus.load(settings.knowledge_dir).passages())
 
 
 def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:

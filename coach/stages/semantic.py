@@ -2,7 +2,7 @@
 
 Cue phrases catch how people often say things; they miss the many ways people say
 them differently. This module adds a second, independent signal: a softmax head
-(:class:`coach.heads.LinearHead`, ``coach/data/models/stage_head.npz``) trained by
+(:class:`coach.encoders.heads.LinearHead`, ``coach/data/models/stage_head.npz``) trained by
 ``scripts/train_stages.py`` on descriptions written for training (``training/stages``,
 kept apart from ``evals/stages.jsonl``) and on each stage's own guidance in
 ``knowledge/``. It replaced closeness to the guidance alone, which could not tell
@@ -15,17 +15,16 @@ the head cannot load, the classifier simply runs on its cues alone.
 
 from __future__ import annotations
 
-from coach import heads
 from coach.caching import shared_cache
+from coach.encoders import heads
 from coach.paths import PACKAGE_DATA_DIR
+from coach.stages.model import STAGE_IDS
 
 HEAD_FILE = PACKAGE_DATA_DIR / "models" / "stage_head.npz"
 
 
 @shared_cache()
 def load_head() -> heads.LoadedHead | None:
-    from coach.stages import STAGE_IDS
-
     return heads.load(HEAD_FILE, labels=STAGE_IDS, what="Stage")
 
 

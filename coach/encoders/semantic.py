@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from coach.encoders.embedding import get_embedder
 from coach.errors import CoachError
 
 log = logging.getLogger(__name__)
@@ -113,8 +114,6 @@ class AnchorSet:
         with self._lock:
             if self._state is None and not self._failed:
                 try:
-                    from coach.embedding import get_embedder
-
                     embedder = get_embedder()
                     labels, texts = [], []
                     for label, items in self._anchors.items():

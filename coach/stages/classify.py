@@ -1,7 +1,7 @@
-"""The stages of starting over, and a deterministic guess at which one a person is in.
+"""A deterministic guess at which stage of starting over a person is in.
 
-The stage model (``coach/data/stages.yaml``) and the cue lexicon
-(``coach/data/stage_cues.yaml``) are data; this module holds only the logic.
+The stage model (``coach/data/stages.yaml``, :mod:`coach.stages.model`) and the cue
+lexicon (``coach/data/stage_cues.yaml``) are data; this module holds only the logic.
 
 How :func:`classify` decides, so the result can be explained to the person:
 
@@ -27,22 +27,23 @@ so the interface can show why it guessed what it did.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from functools import lru_cache
-from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Literal, get_args
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError
 
-from coach.data_files import YAMLError, read_yaml
-from coach.errors import InputError, KnowledgeError, NotFoundError
+from coach.errors import InputError, KnowledgeError
 from coach.paths import PACKAGE_DATA_DIR
+from coach.stages.model import (
+    STAGE_IDS,
+    Frozen,
+    StageId,
+    get_stage,
+    read_stage_data,
+    stage_file,
+)
+from coach.stages.semantic import semantic_scores
 
-StageId = Literal["reflect", "support", "values", "patterns", "trust", "balance", "recommit"]
-STAGE_IDS: tuple[str, ...] = get_args(StageId)
-
-STAGES_FILE = PACKAGE_DATA_DIR / "stages.yaml"
 CUES_FILE = PACKAGE_DATA_DIR / "stage_cues.yaml"
 
 # Curly quotes become straight ones so cue patterns need one spelling. Each mapping is
@@ -51,123 +52,17 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": 
 _WORD = re.compile(r"[\w']+")
 
 
-# --------------------------------------------------------------------------- the model
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Stage(_Frozen):
-    """One stage of starting over, as people and the interface see it."""
-
-    id: StageId
-    order: int = Field(ge=1, le=len(STAGE_IDS), description="Position in the usual sequence.")
-    name: str = Field(min_length=3)
-    description: str = Field(min_length=10, description="One line, in our own words.")
-    about: str = Field(min_length=10, description="What the stage is about.")
-    signs: tuple[str, ...] = Field(min_length=1, description="What people often say or feel.")
-    clarify: str = Field(min_length=3, description='Completes "Are you two ...?".')
-
-    @field_validator("description")
-    @classmethod
-    def _one_line(cls, value: str) -> str:
-        if "\n" in value.strip():
-            raise ValueError("description must be a single line")
-        return value.strip()
-
-
-class _Questions(_Frozen):
-    two: str
-    one: str
-    none: str
-
-    @field_validator("two")
-    @classmethod
-    def _two_slots(cls, value: str) -> str:
-        if "{first}" not in value or "{second}" not in value:
-            raise ValueError("needs {first} and {second}")
-        return value
-
-    @field_validator("one")
-    @classmethod
-    def _one_slot(cls, value: str) -> str:
-        if "{first}" not in value:
-            raise ValueError("needs {first}")
-        return value
-
-
-class _StageFile(_Frozen):
-    version: Literal[1]
-    stages: tuple[Stage, ...]
-    questions: _Questions
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        return read_yaml(path)
-    except (OSError, YAMLError) as exc:
-        raise KnowledgeError(
-            f"Cannot read {path.name}: {exc}",
-            hint="Reinstall Coach or restore the file from the repository.",
-        ) from exc
-
-
-def _load_stage_file(path: Path = STAGES_FILE) -> _StageFile:
-    """Load and validate the stage model; every id must appear exactly once, in order."""
-    raw = _read_yaml(path)
-    if isinstance(raw, dict) and isinstance(raw.get("stages"), list):
-        for position, entry in enumerate(raw["stages"], start=1):
-            if isinstance(entry, dict):
-                entry.setdefault("order", position)
-    try:
-        parsed = _StageFile.model_validate(raw)
-    except ValidationError as exc:
-        raise KnowledgeError(
-            f"{path.name} does not match the stage schema: {exc.error_count()} problem(s)",
-            hint=str(exc),
-        ) from exc
-    ids = tuple(stage.id for stage in parsed.stages)
-    if ids != STAGE_IDS:
-        raise KnowledgeError(
-            f"{path.name} must list the stages {', '.join(STAGE_IDS)} once each, in that order",
-            hint=f"Found: {', '.join(ids)}",
-        )
-    return parsed
-
-
-_STAGE_FILE = _load_stage_file()
-
-#: The stage model, keyed by id, in the usual order. Read-only.
-STAGES: Mapping[str, Stage] = MappingProxyType({s.id: s for s in _STAGE_FILE.stages})
-
-
-def list_stages() -> list[Stage]:
-    """All stages in their usual order."""
-    return list(STAGES.values())
-
-
-def get_stage(stage_id: str) -> Stage:
-    """The stage with this id; :class:`NotFoundError` names the valid ids otherwise."""
-    stage = STAGES.get(stage_id.strip().lower()) if isinstance(stage_id, str) else None
-    if stage is None:
-        raise NotFoundError(
-            "Unknown stage id.", hint=f"Use one of: {', '.join(STAGE_IDS)} (see `coach stages`)."
-        )
-    return stage
-
-
 # --------------------------------------------------------------------------- results
 
 
-class StageScore(_Frozen):
+class StageScore(Frozen):
     """Evidence for a stage that did not win, so the interface can offer it too."""
 
     stage: StageId
     score: float = Field(ge=0, description="Summed cue weight (same scale as the winner's).")
 
 
-class CueMatch(_Frozen):
+class CueMatch(Frozen):
     """One phrase in the text that moved the guess, with where it is."""
 
     stage: StageId = Field(description="The stage this phrase counted towards most.")
@@ -179,7 +74,7 @@ class CueMatch(_Frozen):
     kind: Literal["stage", "time"] = "stage"
 
 
-class StageGuess(_Frozen):
+class StageGuess(Frozen):
     """The classifier's answer: one stage, how sure, the alternatives and the reasons."""
 
     stage: StageId
@@ -194,18 +89,18 @@ class StageGuess(_Frozen):
 # --------------------------------------------------------------------------- the lexicon
 
 
-class _CueSpec(_Frozen):
+class _CueSpec(Frozen):
     pattern: str = Field(min_length=1)
     weight: float = Field(gt=0, le=10)
     negatable: bool = False
 
 
-class _TimeSpec(_Frozen):
+class _TimeSpec(Frozen):
     pattern: str = Field(min_length=1)
     weights: dict[StageId, float] = Field(min_length=1)
 
 
-class _Scoring(_Frozen):
+class _Scoring(Frozen):
     prior: float = Field(gt=0)
     clarify_below: float = Field(ge=0, le=1)
     repeat_decay: float = Field(ge=0, le=1)
@@ -215,13 +110,13 @@ class _Scoring(_Frozen):
     semantic_full_words: int = Field(default=25, ge=1)
 
 
-class _Negation(_Frozen):
+class _Negation(Frozen):
     window_words: int = Field(ge=1, le=10)
     words: frozenset[str]
     clause_break: str
 
 
-class _CueFile(_Frozen):
+class _CueFile(Frozen):
     version: Literal[1]
     scoring: _Scoring
     negation: _Negation
@@ -276,7 +171,7 @@ def _compile(pattern: str, where: str) -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def _lexicon() -> _Lexicon:
     """Load, validate and compile the cue file once per process."""
-    raw = _read_yaml(CUES_FILE)
+    raw = read_stage_data(CUES_FILE)
     try:
         parsed = _CueFile.model_validate(raw)
     except ValidationError as exc:
@@ -346,13 +241,15 @@ def _select(text: str, lexicon: _Lexicon) -> list[tuple[int, int, _Cue]]:
 
 
 def _question(ranked: list[tuple[str, float]]) -> str:
-    questions = _STAGE_FILE.questions
+    questions = stage_file().questions
     present = [stage for stage, score in ranked[:2] if score > 0]
     if len(present) == 2:
         first, second = sorted(present, key=STAGE_IDS.index)
-        return questions.two.format(first=STAGES[first].clarify, second=STAGES[second].clarify)
+        return questions.two.format(
+            first=get_stage(first).clarify, second=get_stage(second).clarify
+        )
     if present:
-        return questions.one.format(first=STAGES[present[0]].clarify)
+        return questions.one.format(first=get_stage(present[0]).clarify)
     return " ".join(questions.none.split())
 
 
@@ -365,7 +262,7 @@ def classify(text: str, *, semantic: bool = True) -> StageGuess:
     clarification, because asking is better than pretending.
 
     With ``semantic`` (the default) the cue scores are joined by the trained stage
-    head's centred probabilities (:mod:`coach.stage_semantics`), weighted by
+    head's centred probabilities (:mod:`coach.stages.semantic`), weighted by
     ``semantic_weight`` from the cue file (scaled down for texts shorter than
     ``semantic_full_words``); ``semantic=False`` uses the cues alone. Without any cue
     phrase the guess always asks, however sure the head is.
@@ -378,7 +275,21 @@ def classify(text: str, *, semantic: bool = True) -> StageGuess:
     lexicon = _lexicon()
     scoring = lexicon.scoring
     normalized = text.translate(_QUOTES)
+    scores, cues = _cue_scores(text, normalized, lexicon)
+    if semantic and scoring.semantic_weight:
+        # The head learnt from descriptions of several sentences; on a few words it
+        # still picks a stage with confidence, so its pull grows with the text's length.
+        weight = scoring.semantic_weight * semantic_share(normalized)
+        for stage, pull in semantic_scores(text).items():
+            scores[stage] += weight * pull
+    return _guess(scores, cues, scoring)
 
+
+def _cue_scores(
+    text: str, normalized: str, lexicon: _Lexicon
+) -> tuple[dict[str, float], list[CueMatch]]:
+    """Each stage's summed cue weight, and the phrases that gave it."""
+    scoring = lexicon.scoring
     scores = dict.fromkeys(STAGE_IDS, 0.0)
     seen: dict[int, int] = {}
     cues: list[CueMatch] = []
@@ -400,15 +311,11 @@ def classify(text: str, *, semantic: bool = True) -> StageGuess:
                 kind=cue.kind,
             )
         )
+    return scores, cues
 
-    if semantic and scoring.semantic_weight:
-        from coach.stage_semantics import semantic_scores
 
-        # The head learnt from descriptions of several sentences; on a few words it
-        # still picks a stage with confidence, so its pull grows with the text's length.
-        weight = scoring.semantic_weight * semantic_share(normalized)
-        for stage, pull in semantic_scores(text).items():
-            scores[stage] += weight * pull
+def _guess(scores: dict[str, float], cues: list[CueMatch], scoring: _Scoring) -> StageGuess:
+    """The winning stage, how sure, the runners-up and whether to ask."""
     clipped = {stage: max(0.0, score) for stage, score in scores.items()}
     ranked = sorted(clipped.items(), key=lambda kv: (-kv[1], STAGE_IDS.index(kv[0])))
     top_stage, top_score = ranked[0]
@@ -446,15 +353,10 @@ def clarify_threshold() -> float:
 
 
 __all__ = [
-    "STAGES",
-    "STAGE_IDS",
     "CueMatch",
-    "Stage",
     "StageGuess",
-    "StageId",
     "StageScore",
     "clarify_threshold",
     "classify",
-    "get_stage",
-    "list_stages",
+    "semantic_share",
 ]

@@ -31,8 +31,9 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from coach.config import Settings
+from coach.encoders.embedding import get_embedder
 from coach.errors import RetrievalIndexError
-from coach.knowledge import Document, KnowledgeBase, Passage, Source, get_knowledge
+from coach.knowledge.corpus import Document, KnowledgeBase, Passage, Source, get_knowledge
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +102,11 @@ class KnowledgeIndex:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from coach.embedding import get_embedder
-
             self._embedder = get_embedder()
         return self._embedder
 
     def _make_client(self) -> Any:
+        # chromadb takes a second to import: only when the index is first used.
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -169,6 +169,7 @@ class KnowledgeIndex:
         )
 
     def _reset_local(self) -> Any:
+        # Imported here for the same reason as in _make_client.
         from chromadb.api.shared_system_client import SharedSystemClient
 
         self._client = None
@@ -188,38 +189,43 @@ class KnowledgeIndex:
             if rebuild and self._settings.chroma_host:
                 self._client.delete_collection(COLLECTION)
                 collection = self._get_or_create(self._client)
-            existing = collection.get(include=["metadatas"])
-            have = {
-                pid: (meta or {}).get("content_hash")
-                for pid, meta in zip(existing["ids"], existing["metadatas"] or [], strict=False)
-            }
-            wanted = {passage.id: passage for passage in base.passages()}
-            changed = [p for pid, p in wanted.items() if have.get(pid) != p.content_hash]
-            stale = [pid for pid in have if pid not in wanted]
-            for start in range(0, len(changed), _BATCH):
-                batch = changed[start : start + _BATCH]
-                collection.upsert(
-                    ids=[p.id for p in batch],
-                    embeddings=self.embedder.embed_documents(
-                        [_embed_text(p, base.documents.get(p.doc_id)) for p in batch]
-                    ),
-                    documents=[p.text for p in batch],
-                    metadatas=[_metadata(p) for p in batch],
-                )
-            if stale:
-                collection.delete(ids=stale)
+            added, updated, removed, unchanged = self._sync(collection, base)
             self._collection = collection
             self._synced = True
-            added = sum(1 for p in changed if p.id not in have)
             return IngestReport(
                 location=self.location,
                 added=added,
-                updated=len(changed) - added,
-                removed=len(stale),
-                unchanged=len(wanted) - len(changed),
+                updated=updated,
+                removed=removed,
+                unchanged=unchanged,
                 seconds=time.perf_counter() - started,
                 rebuilt_because=reason,
             )
+
+    def _sync(self, collection: Any, base: KnowledgeBase) -> tuple[int, int, int, int]:
+        """Upsert what changed and delete what went; (added, updated, removed, unchanged)."""
+        existing = collection.get(include=["metadatas"])
+        have = {
+            pid: (meta or {}).get("content_hash")
+            for pid, meta in zip(existing["ids"], existing["metadatas"] or [], strict=False)
+        }
+        wanted = {passage.id: passage for passage in base.passages()}
+        changed = [p for pid, p in wanted.items() if have.get(pid) != p.content_hash]
+        stale = [pid for pid in have if pid not in wanted]
+        for start in range(0, len(changed), _BATCH):
+            batch = changed[start : start + _BATCH]
+            collection.upsert(
+                ids=[p.id for p in batch],
+                embeddings=self.embedder.embed_documents(
+                    [_embed_text(p, base.documents.get(p.doc_id)) for p in batch]
+                ),
+                documents=[p.text for p in batch],
+                metadatas=[_metadata(p) for p in batch],
+            )
+        if stale:
+            collection.delete(ids=stale)
+        added = sum(1 for p in changed if p.id not in have)
+        return added, len(changed) - added, len(stale), len(wanted) - len(changed)
 
     def ensure_ready(self, base: KnowledgeBase | None = None) -> None:
         """Build or refresh the index once per process, before the first search."""

@@ -36,6 +36,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from coach.encoders.embedding import get_embedder
 from coach.errors import CoachError
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ class LoadedHead:
     """A head with the embedder it was trained for; ``score`` reads texts."""
 
     head: LinearHead
-    embedder: object  # coach.embedding.OnnxEmbedder
+    embedder: object  # coach.encoders.embedding.OnnxEmbedder
 
     def score(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -171,8 +172,6 @@ def load(
         log.warning("%s head missing; running without it.", what)
         return None
     try:
-        from coach.embedding import get_embedder
-
         head = read(path)
         if sorted(head.labels) != sorted(labels):
             raise ValueError(f"{path.name}: outputs {head.labels} are not {labels}")

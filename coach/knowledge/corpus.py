@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from coach.caching import shared_cache
 from coach.data_files import YAMLError, parse_yaml
 from coach.errors import KnowledgeError
-from coach.stages import STAGE_IDS
+from coach.stages.model import STAGE_IDS
 
 Kind = Literal["guidance", "exercise", "technique", "safety"]
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
