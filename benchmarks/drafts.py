@@ -11,8 +11,9 @@ import statistics
 import time
 from collections.abc import Callable
 
-from coach.analysis import analyze
-from coach.reframe import build_i_statement, rewrite
+from coach.drafts.analysis import analyze
+from coach.drafts.builder import build_i_statement
+from coach.drafts.rewrite import rewrite
 
 _PARAGRAPH = (
     "Hey, I know you've had a long week and I appreciate that you always make coffee. "

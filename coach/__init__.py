@@ -16,15 +16,15 @@ from coach.__about__ import __version__ as __version__
 _EXPORTS: dict[str, str] = {
     "Coach": "coach.service",
     "CoachError": "coach.errors",
-    "DraftAnalysis": "coach.analysis",
+    "DraftAnalysis": "coach.drafts.analysis",
     "SafetyVerdict": "coach.safety",
     "SearchHit": "coach.knowledge.retrieval",
     "Settings": "coach.config",
     "StageGuess": "coach.stages.classify",
-    "analyze": "coach.analysis",
+    "analyze": "coach.drafts.analysis",
     "classify": "coach.stages.classify",
     "get_settings": "coach.config",
-    "rewrite": "coach.reframe",
+    "rewrite": "coach.drafts.rewrite",
     "screen": "coach.safety",
     "search": "coach.knowledge.retrieval",
 }

@@ -31,9 +31,10 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
 
 from coach import safety
-from coach.analysis import KINDS, DraftAnalysis, Finding, Kind, analyze, load_feelings
 from coach.config import Settings
 from coach.data_files import YAMLError, read_yaml
+from coach.drafts.analysis import KINDS, DraftAnalysis, Finding, Kind, analyze
+from coach.drafts.lexicon import load_feelings
 from coach.errors import InputError, KnowledgeError
 from coach.inputs import check_text
 from coach.safety import SafetyResponse, SafetyVerdict

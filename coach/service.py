@@ -17,13 +17,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from coach import log_privacy, safety
-from coach.analysis import DraftAnalysis, analyze
 from coach.config import Settings
+from coach.drafts.analysis import DraftAnalysis, analyze
+from coach.drafts.builder import IStatementDraft, build_i_statement
+from coach.drafts.rewrite import Rewrite, rewrite
 from coach.exercises import Constraints, ExerciseCard, choose
 from coach.inputs import check_text
 from coach.knowledge.corpus import KnowledgeBase, Source, get_knowledge
 from coach.knowledge.retrieval import KnowledgeIndex, get_index
-from coach.reframe import IStatementDraft, Rewrite, build_i_statement, rewrite
 from coach.safety import SafetyResponse, SafetyVerdict
 from coach.stages.classify import StageGuess, classify
 from coach.stages.model import get_stage

@@ -132,9 +132,9 @@ def tune_safety() -> None:
 
 
 def tune_drafts() -> None:
-    from coach.analysis import _draft_anchor_set, semantic_candidates
+    from coach.drafts.semantic import draft_anchor_set, semantic_candidates
 
-    anchors = _draft_anchor_set()
+    anchors = draft_anchor_set()
     items = _items("drafts")
     readings = [anchors.read(semantic_candidates(it["text"], [])) for it in items]
     best = None

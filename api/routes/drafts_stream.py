@@ -105,7 +105,7 @@ async def _stream(
     model: Any, coach: Coach, result: DraftResult, body: DraftRequest, passages: list[Any]
 ) -> AsyncIterator[dict[str, str]]:
     from coach import safety
-    from coach.analysis import analyze
+    from coach.drafts.analysis import analyze
     from coach.llm.tasks import RetractEvent, TokenEvent, stream_rewrite
 
     offline = list(result.rewrites)

@@ -208,7 +208,7 @@ def _segments(text: str, findings: list[Any]) -> list[dict[str, Any]]:
 
 def _draft_context(**extra: Any) -> dict[str, Any]:
     """What every render of the draft page needs; the builder starts empty."""
-    from coach.analysis import load_feelings
+    from coach.drafts.lexicon import load_feelings
 
     return {
         "result": None,
@@ -320,7 +320,7 @@ def i_statement_submit(
 ) -> HTMLResponse:
     """Compose the four steps into one sentence and lint it; screened like any input."""
     from coach import safety
-    from coach.reframe import compose_i_statement
+    from coach.drafts.builder import compose_i_statement
 
     parts = {"observation": observation, "feeling": feeling, "need": need, "request": request_text}
     verdict = safety.screen("\n".join(parts.values()), _locale(request, settings))

@@ -4,7 +4,7 @@ Why a second line of checks after the prompt: a prompt asks, it does not ensure.
 Small local models in particular drift out of format, copy the example, drop the
 person's point or invent steps. Each task's output is therefore parsed into a
 pydantic model and run through the same checks Coach applies to its own offline
-text (the safety screen for generated text, ``reframe.lint``), plus the task's
+text (the safety screen for generated text, ``drafts.lint``), plus the task's
 own: the draft's point kept, no invented exercise steps, the partner in character.
 
 Every failure has a stable ``code`` (safe to log: it never contains text) and a
@@ -270,7 +270,7 @@ def check_rewrite(
     context: SafetyVerdict | None = None,
 ) -> Outcome:
     """Every reason ``candidate`` cannot be shown as a rewrite of ``draft``."""
-    from coach.reframe import content_words, lint
+    from coach.drafts.lint import content_words, lint
 
     limits = load_guards().rewrite
     label = candidate.style
@@ -404,7 +404,7 @@ def check_reasons(
     context: SafetyVerdict | None = None,
 ) -> Outcome:
     """Every reason the personalised "why" cannot be shown beside ``card``."""
-    from coach.reframe import content_words
+    from coach.drafts.lint import content_words
 
     limits = load_guards().exercise
     outcome = Outcome()

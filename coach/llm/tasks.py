@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from coach.drafts.lint import lint
+from coach.drafts.rewrite import Rewrite, RewriteNote
 from coach.llm.guards import (
     STYLES,
     MalformedOutputError,
@@ -51,11 +53,10 @@ from coach.llm.provider import (
     model_label,
     stream_model,
 )
-from coach.reframe import Rewrite, RewriteNote, lint
 
 if TYPE_CHECKING:
-    from coach.analysis import DraftAnalysis
     from coach.config import Settings
+    from coach.drafts.analysis import DraftAnalysis
     from coach.exercises import ExerciseCard
     from coach.knowledge.retrieval import SearchHit
     from coach.safety import SafetyVerdict
@@ -409,7 +410,7 @@ def rewrite_with_llm(
 ) -> EngineAnswer[list[Rewrite]]:
     """Rewrites of ``text`` in the offline structure, grounded in ``passages``.
 
-    Each candidate must pass the generated-text safety check, ``reframe.lint`` and keep
+    Each candidate must pass the generated-text safety check, ``drafts.lint`` and keep
     the draft's point; at least ``min_styles`` styles must pass within two attempts,
     otherwise ``offline`` comes back with ``engine="offline-fallback"``.
     """

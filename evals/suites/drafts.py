@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from coach.analysis import KINDS, DraftAnalysis, analyze
-from coach.reframe import MAX_LENGTH_RATIO, content_words, rewrite
+from coach.drafts.analysis import KINDS, DraftAnalysis, analyze
+from coach.drafts.lint import content_words
+from coach.drafts.rewrite import MAX_LENGTH_RATIO, rewrite
 from evals.framework import EVALS_DIR, Failure, Suite, SuiteResult, ratio
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coach.analysis import analyze
+from coach.drafts.analysis import analyze
 from evals.framework import EVALS_DIR, Suite, SuiteResult
 from evals.suites.drafts import score_blame
 

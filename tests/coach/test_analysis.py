@@ -8,7 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coach.analysis import KINDS, DraftAnalysis, analyze, load_feelings, load_rules
+from coach.drafts.analysis import KINDS, DraftAnalysis, analyze
+from coach.drafts.lexicon import load_feelings
+from coach.drafts.rules import load_rules
 from coach.errors import CoachError, InputError, KnowledgeError
 
 GUIDANCE_IDS = {

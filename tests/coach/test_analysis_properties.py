@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from coach.analysis import DraftAnalysis, analyze
+from coach.drafts.analysis import DraftAnalysis, analyze
 from coach.errors import InputError
 
 BLAMING = [

@@ -14,10 +14,10 @@ from langchain_core.language_models.fake_chat_models import (
 )
 
 from api.app import create_app
-from coach.analysis import analyze
 from coach.config import Settings
+from coach.drafts.analysis import analyze
+from coach.drafts.rewrite import rewrite
 from coach.llm import ResultEvent, RetractEvent, TokenEvent, stream_rewrite
-from coach.reframe import rewrite
 
 DRAFT = "You never help with the dishes, you're so lazy."
 GOOD = json.dumps(

@@ -17,8 +17,9 @@ from langchain_core.language_models.fake_chat_models import (
 from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import Field
 
-from coach.analysis import analyze
 from coach.config import Settings
+from coach.drafts.analysis import analyze
+from coach.drafts.rewrite import rewrite
 from coach.errors import ConfigError
 from coach.exercises import ExerciseCard
 from coach.knowledge.retrieval import SearchHit
@@ -31,7 +32,6 @@ from coach.llm import (
     rewrite_with_llm,
 )
 from coach.llm.provider import classify_failure
-from coach.reframe import rewrite
 
 DRAFT = "You never help with the dishes, you're so lazy."
 GOOD = {

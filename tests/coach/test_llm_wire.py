@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from coach.analysis import analyze
 from coach.config import Settings
+from coach.drafts.analysis import analyze
+from coach.drafts.rewrite import rewrite
 from coach.llm import (
     PartnerPersona,
     ResultEvent,
@@ -27,7 +28,6 @@ from coach.llm import (
     rewrite_with_llm,
     stream_rewrite,
 )
-from coach.reframe import rewrite
 
 BASE = "http://127.0.0.1:8399/v1"
 DRAFT = "You never help with the dishes, you're so lazy."

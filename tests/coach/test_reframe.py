@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from coach.analysis import analyze
+from coach.drafts.analysis import analyze
+from coach.drafts.builder import IStatementDraft, build_i_statement, compose_i_statement
+from coach.drafts.lexicon import load_needs
+from coach.drafts.lint import content_words, lint
+from coach.drafts.rewrite import MAX_LENGTH_RATIO, rewrite
 from coach.errors import InputError
-from coach.reframe import (
-    MAX_LENGTH_RATIO,
-    IStatementDraft,
-    build_i_statement,
-    compose_i_statement,
-    content_words,
-    lint,
-    load_needs,
-    rewrite,
-)
 
 GUIDANCE_PREFIXES = (
     "technique-four-horsemen#",

@@ -91,8 +91,8 @@ def offline_why(card: ExerciseCard) -> list[str]:
 
 
 def kwargs_for_draft(settings: Settings, text: str) -> dict[str, Any]:
-    from coach.analysis import analyze
-    from coach.reframe import rewrite
+    from coach.drafts.analysis import analyze
+    from coach.drafts.rewrite import rewrite
 
     analysis = analyze(text)
     passages = technique_passages(

@@ -1,0 +1,204 @@
+"""Offline rewrites of a draft as "I" statements that keep the person's point.
+
+Why this shape: research on feedback tools (Sharma et al. 2023) found people keep
+ownership and grow more when they are shown what to change in their own words
+than when their words are replaced. So the rewrites are suggestions that keep the
+person's concrete point ("the dishes", "picking the kids up at 5"), each linted
+(:mod:`coach.drafts.lint`) and at most three times as long as the draft. All word
+lists are data: feelings in ``knowledge/lexicon/feelings.yaml``, needs and their
+trigger topics in ``knowledge/lexicon/needs.yaml``, and the rewrite settings in the
+``rewrite`` section of ``coach/data/draft_rules.yaml``. Nothing here logs or stores
+the text.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from coach.drafts.analysis import DraftAnalysis, analyze
+from coach.drafts.lint import LintResult, lint
+from coach.drafts.reading import Reading, read_draft, when_clause
+from coach.drafts.wording import Wording, request_for, tidy, wording
+from coach.errors import InputError
+
+Style = Literal["gentle", "direct", "short_text"]
+MAX_LENGTH_RATIO = 3.0
+
+_G_START_UP = "technique-i-statements#gentle-start-up"
+_G_FORMULA = "technique-i-statements#the-i-statement-formula"
+_G_PSEUDO = "technique-nvc#pseudo-feelings"
+_G_REQUEST = "technique-nvc#requests"
+_G_BREAK = "technique-flooding-and-time-outs#taking-a-break-well"
+_G_REPAIR = "technique-repair-attempts#what-a-repair-attempt-is"
+_G_CONTEMPT = "technique-four-horsemen#contempt"
+_G_CRITICISM = "technique-four-horsemen#criticism"
+
+
+class RewriteNote(BaseModel):
+    """One change a rewrite made, why it helps, and where to read more."""
+
+    model_config = ConfigDict(frozen=True)
+
+    change: str
+    guidance_id: str
+
+
+class Rewrite(BaseModel):
+    """One suggested version of the draft in a given style."""
+
+    model_config = ConfigDict(frozen=True)
+
+    style: Style
+    text: str
+    why: list[RewriteNote]
+    lint: LintResult
+
+
+def _candidates(
+    style: Style, reading: Reading, analysis: DraftAnalysis, engine: Wording
+) -> list[str]:
+    """Versions of one style, longest first; the caller keeps the first that fits and lints.
+
+    Shorter versions exist because a rewrite should never bury a short message; at
+    each length the versions that keep the draft's topic come first.
+    """
+    need = engine.needs.needs[reading.need]
+    family = engine.feelings.families[reading.family]
+    feeling = family.words[0]
+    when = when_clause(reading)
+    ask = request_for(reading.need, reading.topic, engine, reading.ask)
+    kinds = analysis.kinds
+    opener = engine.settings.openers.get(kinds[0], "") if kinds else ""
+    topic = reading.topic
+    about = f" about {topic}" if topic else ""
+    short_words = sorted(family.words[:3], key=len)
+    out: list[str] = []
+    if style == "gentle":
+        core = (
+            f"{when}, I feel {feeling}, because I need {need.phrase}."
+            if when
+            else f"I've been feeling {feeling}{about}, because I need {need.phrase}."
+        )
+        out += [f"{opener}{core} {ask}", f"{core} {ask}"]
+        if when:
+            out += [f"{when}, I feel {feeling}. {ask}", f"{when}, I feel {feeling}. {need.short}"]
+        out += [f"I feel {feeling}{about}. {ask}", f"I feel {feeling}{about}. {need.short}"]
+        if topic:
+            out += [f"I'm {word} about {topic}. Can we talk tonight?" for word in short_words]
+        elif when:
+            out += [f"{when}, I feel {word}. Can we talk tonight?" for word in short_words]
+        out += [f"I feel {feeling}. {need.short}", f"I feel {feeling}. Can we talk tonight?"]
+    elif style == "direct":
+        if when:
+            out.append(f"{when}, I feel {feeling}. I need {need.phrase}. {ask}")
+        out.append(f"I feel {feeling}{about} and I need {need.phrase}. {ask}")
+        if topic:
+            out.append(f"About {topic}: I'm {feeling}. {ask}")
+            out.append(f"About {topic}: I'm {feeling}. {need.short}")
+            out += [f"About {topic}: I'm {word}. Talk at 8?" for word in short_words]
+        elif when:
+            out.append(f"{when}, I'm {feeling}. {ask}")
+            out += [f"{when}, I'm {word}. Talk at 8?" for word in short_words]
+        out.append(f"I'm {feeling}. {ask}")
+        if reading.ask:
+            out.append(f"I'm {feeling}. Could you {reading.ask} this week?")
+        out += [f"I'm {word}. Talk tonight at 8?" for word in short_words]
+        out += [f"I'm {word}. Call me at 8?" for word in short_words]
+    else:
+        if topic:
+            out.append(f"Feeling {feeling} about {topic}. {need.short}")
+            out += [f"Re {topic}: I'm {word}. Talk at 8?" for word in short_words]
+        elif when:
+            out += [f"{when}, I felt {word}. Talk at 8?" for word in short_words]
+        if reading.ask:
+            out.append(f"Feeling {feeling}. Could you {reading.ask} this week?")
+        out += [f"Feeling {feeling}. {need.short}", f"I'm {feeling}. Can we talk at 8?"]
+        out += [f"I'm {word}. Talk at 8?" for word in short_words]
+    return [tidy(candidate) for candidate in out]
+
+
+def _notes(reading: Reading, analysis: DraftAnalysis, has_when: bool) -> list[RewriteNote]:
+    notes: list[RewriteNote] = []
+    markers = set(analysis.markers)
+    kinds = set(analysis.kinds)
+    if markers & {"absolute", "you_accusation", "mind_reading", "shouting", "demand"}:
+        notes.append(
+            RewriteNote(
+                change="Describes what happened instead of a verdict (no always/never/'you are').",
+                guidance_id=_G_CRITICISM if "absolute" in markers else _G_START_UP,
+            )
+        )
+    if reading.pseudo:
+        notes.append(
+            RewriteNote(
+                change=f"Names the feeling under '{reading.pseudo}' instead of what they did.",
+                guidance_id=_G_PSEUDO,
+            )
+        )
+    if "contempt" in kinds:
+        notes.append(
+            RewriteNote(
+                change="Says plainly what you want, without sarcasm, names or threats.",
+                guidance_id=_G_CONTEMPT,
+            )
+        )
+    if "defensiveness" in kinds:
+        notes.append(
+            RewriteNote(
+                change="Lowers the guard instead of counter-attacking, so their point can land.",
+                guidance_id=_G_REPAIR,
+            )
+        )
+    if "stonewalling" in kinds:
+        notes.append(
+            RewriteNote(
+                change="Takes a break with a time to come back, instead of shutting the door.",
+                guidance_id=_G_BREAK,
+            )
+        )
+    notes.append(
+        RewriteNote(
+            change="Starts from 'I': your feeling and your need"
+            + (", tied to the concrete situation." if has_when else "."),
+            guidance_id=_G_FORMULA,
+        )
+    )
+    notes.append(
+        RewriteNote(
+            change="Ends with a concrete request they can say yes to.", guidance_id=_G_REQUEST
+        )
+    )
+    return notes
+
+
+def rewrite(text: str, analysis: DraftAnalysis | None = None) -> list[Rewrite]:
+    """Two or three "I" statement versions of ``text`` (gentle, direct, short_text).
+
+    Each version keeps the draft's concrete topic, lints clean and is at most three
+    times as long as the draft (a rewrite should not bury the point). Styles with no
+    version that meets all three are left out, so a tiny draft may get fewer.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("The draft is empty.", hint="Paste the message you want to rewrite.")
+    analysis = analysis or analyze(text)
+    engine = wording()
+    reading = read_draft(text, analysis)
+    budget = max(len(text.strip()), 1) * MAX_LENGTH_RATIO
+    notes = _notes(reading, analysis, when_clause(reading) is not None)
+    result: list[Rewrite] = []
+    seen: set[str] = set()
+    for style in ("gentle", "direct", "short_text"):
+        for candidate in _candidates(style, reading, analysis, engine):
+            if len(candidate) > budget or candidate in seen:
+                continue
+            checked = lint(candidate)
+            if checked.ok:
+                seen.add(candidate)
+                result.append(Rewrite(style=style, text=candidate, why=notes, lint=checked))
+                break
+    return result
+
+
+__all__ = ["MAX_LENGTH_RATIO", "Rewrite", "RewriteNote", "Style", "rewrite"]
