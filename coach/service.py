@@ -21,14 +21,25 @@ from coach.config import Settings
 from coach.drafts.analysis import DraftAnalysis, analyze
 from coach.drafts.builder import IStatementDraft, build_i_statement
 from coach.drafts.rewrite import Rewrite, rewrite
-from coach.exercises import Constraints, ExerciseCard, choose
+from coach.exercises.choose import Constraints, ExerciseCard, choose
 from coach.inputs import check_text
 from coach.knowledge.corpus import KnowledgeBase, Source, get_knowledge
 from coach.knowledge.retrieval import KnowledgeIndex, get_index
+from coach.practice import session
+from coach.practice.export import export_session
+from coach.practice.models import (
+    HintResult,
+    PracticeSession,
+    PracticeStart,
+    PracticeSummary,
+    SessionListItem,
+    TurnResult,
+    UndoResult,
+)
 from coach.safety import SafetyResponse, SafetyVerdict
 from coach.stages.classify import StageGuess, classify
 from coach.stages.model import get_stage
-from coach.storage.repository import LOCAL_USER, ExerciseEntry, Store, memory_store
+from coach.storage.repository import LOCAL_USER, ExerciseEntry, SavedDraft, Store, memory_store
 
 Status = Literal["ok", "safety"]
 
@@ -405,19 +416,20 @@ class Coach:
 
     # -- everything one person has stored -------------------------------------------
 
+    def saved_drafts(self, *, user_id: str = LOCAL_USER) -> list[SavedDraft]:
+        """The drafts this person chose to keep, newest first."""
+        return self.store.list_drafts(user_id=user_id)
+
     def export_user_data(self, *, user_id: str = LOCAL_USER) -> dict[str, Any]:
         """Everything stored for one person (drafts, exercises, practice), JSON-ready."""
-        from coach import practice
-
         data = self.store.export_user(user_id=user_id)
-        data.update(practice.export_practice(self.store, user_id=user_id))
+        data.update(session.export_practice(self.store, user_id=user_id))
         return data
 
     def delete_user_data(self, *, user_id: str = LOCAL_USER) -> dict[str, int]:
         """Delete every row that belongs to one person; counts per kind of data."""
-        from coach import practice
-
-        counts = practice.delete_practice(self.store, user_id=user_id)
+        # Practice rows first: they hang off the user row the second call removes.
+        counts = session.delete_practice(self.store, user_id=user_id)
         counts.update(self.store.delete_user_data(user_id=user_id))
         return counts
 
@@ -441,3 +453,75 @@ class Coach:
         if stage is not None:
             get_stage(stage)  # unknown stage -> clear error
         return [ExerciseCard.from_document(doc) for doc in self.knowledge.exercises(stage)]
+
+    # -- job 3: practice -------------------------------------------------------------
+
+    def start_practice(
+        self,
+        *,
+        scenario: str,
+        goal: str,
+        persona: str,
+        user_id: str = LOCAL_USER,
+        seed: int | None = None,
+        locale: str | None = None,
+    ) -> PracticeStart:
+        """Open a session, or the safety response when the scenario describes harm."""
+        return session.start_practice(
+            self.store,
+            self.settings,
+            scenario=scenario,
+            goal=goal,
+            persona=persona,
+            user_id=user_id,
+            seed=seed,
+            locale=locale,
+        )
+
+    def take_practice_turn(
+        self, session_id: str, text: str, *, user_id: str = LOCAL_USER, locale: str | None = None
+    ) -> TurnResult:
+        """Feedback on one turn and the simulated partner's reply, or the safety response."""
+        return session.take_turn(
+            self.store,
+            self.settings,
+            session_id=session_id,
+            text=text,
+            user_id=user_id,
+            locale=locale,
+            chat_model=self.chat_model,
+        )
+
+    def practice_hint(self, session_id: str, *, user_id: str = LOCAL_USER) -> HintResult:
+        """A suggested next move for an active session."""
+        return session.hint(self.store, session_id=session_id, user_id=user_id)
+
+    def undo_practice_turn(self, session_id: str, *, user_id: str = LOCAL_USER) -> UndoResult:
+        """Take back the last turn; the partner's state is restored."""
+        return session.undo(self.store, session_id=session_id, user_id=user_id)
+
+    def end_practice(self, session_id: str, *, user_id: str = LOCAL_USER) -> PracticeSummary:
+        """Finish a session and score it (ending twice gives the same summary)."""
+        return session.end(self.store, self.knowledge, session_id=session_id, user_id=user_id)
+
+    def practice_session(self, session_id: str, *, user_id: str = LOCAL_USER) -> PracticeSession:
+        """One session with all its turns."""
+        return session.get_session(self.store, session_id=session_id, user_id=user_id)
+
+    def practice_sessions(self, *, user_id: str = LOCAL_USER) -> list[SessionListItem]:
+        """This person's sessions, newest first."""
+        return session.list_sessions(self.store, user_id=user_id)
+
+    def delete_practice_session(self, session_id: str, *, user_id: str = LOCAL_USER) -> None:
+        """Really delete one session and its turns."""
+        session.delete_session(self.store, session_id=session_id, user_id=user_id)
+
+    def export_practice_session(
+        self,
+        session_id: str,
+        *,
+        user_id: str = LOCAL_USER,
+        fmt: Literal["json", "markdown"] = "json",
+    ) -> str:
+        """One session as JSON or as a Markdown transcript with the feedback."""
+        return export_session(self.store, session_id=session_id, user_id=user_id, fmt=fmt)

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from coach.cli import _load_commands, app
 from coach.config import get_settings
+from coach.service import Coach
 from coach.storage.practice import PracticeSessionRow, PracticeTurnRow
 from coach.storage.repository import Store
 
@@ -126,15 +127,12 @@ def test_list_export_and_delete() -> None:
 
 
 def test_resume_continues_a_session_from_the_database() -> None:
-    from coach import practice
-
     settings = get_settings()
     store = Store(settings.effective_database_url)
-    started = practice.start_practice(
-        store, settings, scenario="the chores", goal="share", persona="defensive", seed=2
-    )
+    coach = Coach(settings, store=store)
+    started = coach.start_practice(scenario="the chores", goal="share", persona="defensive", seed=2)
     assert started.session is not None
-    practice.take_turn(store, settings, session_id=started.session.id, text="I feel tired.")
+    coach.take_practice_turn(started.session.id, "I feel tired.")
     store.engine.dispose()
 
     result = runner.invoke(

@@ -33,7 +33,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from api.app import create_app
-from coach import practice
 from coach.config import Settings, get_settings
 from coach.service import Coach, ExerciseRequest
 from coach.storage.repository import Store
@@ -80,18 +79,16 @@ def test_a_failing_model_never_loses_a_practice_turn(
 ) -> None:
     server = Server(handler)
     model = model_for(server)
-    coach = Coach(settings.model_copy(update={"llm_model": "smollm2-test"}))
-    sid = practice.start_practice(
-        coach.store, coach.settings, scenario="the chores", goal="fair", persona="defensive", seed=2
+    coach = Coach(settings.model_copy(update={"llm_model": "smollm2-test"}), chat_model=model)
+    sid = coach.start_practice(
+        scenario="the chores", goal="fair", persona="defensive", seed=2
     ).session.id
-    result = practice.take_turn(
-        coach.store, coach.settings, session_id=sid, text="I feel tired.", chat_model=model
-    )
+    result = coach.take_practice_turn(sid, "I feel tired.")
     assert server.requests  # the model really was asked
     assert result.engine == "offline-fallback"
     assert result.turn.partner.text  # the scripted partner spoke instead
     assert _turns(settings) == [(1, "I feel tired.")]
-    stored = practice.get_session(coach.store, coach.settings, session_id=sid)
+    stored = coach.practice_session(sid)
     assert stored.state == result.state
     assert reason  # the reason itself is pinned by the wire tests
 
@@ -207,14 +204,12 @@ def test_a_turn_and_its_session_update_land_together_or_not_at_all(settings: Set
 
 def test_concurrent_turns_on_one_session_never_interleave(settings: Settings) -> None:
     coach = Coach(settings)
-    sid = practice.start_practice(
-        coach.store, coach.settings, scenario="chores", goal="fair", persona="defensive"
-    ).session.id
+    sid = coach.start_practice(scenario="chores", goal="fair", persona="defensive").session.id
     outcomes: list[str] = []
 
     def take(n: int) -> None:
         try:
-            practice.take_turn(coach.store, coach.settings, session_id=sid, text=f"Turn {n}.")
+            coach.take_practice_turn(sid, f"Turn {n}.")
             outcomes.append("ok")
         except Exception as exc:
             outcomes.append(type(exc).__name__)

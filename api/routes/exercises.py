@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.deps import CoachDep, UserDep
-from coach.exercises import ExerciseCard
+from coach.exercises.choose import ExerciseCard
 from coach.service import ExerciseRequest, ExerciseResult
 from coach.stages.model import Stage, list_stages
 from coach.storage.repository import ExerciseEntry

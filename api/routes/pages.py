@@ -14,9 +14,7 @@ and back button do not keep them.
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,9 +24,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from api.deps import CoachDep, SettingsDep, UserDep
+from api.downloads import export_download, practice_download
 from api.errors import STATUS_BY_CODE
-from coach import practice
 from coach.errors import CoachError, InputError
+from coach.practice.rules import load_rules as load_practice_rules
 from coach.service import DraftResult, ExerciseRequest
 from coach.stages.model import list_stages
 
@@ -448,7 +447,7 @@ def exercise_done(
 
 
 def _personas() -> list[dict[str, str]]:
-    rules = practice.load_rules().personas
+    rules = load_practice_rules().personas
     return [
         {"id": key, "name": spec.name, "description": spec.description}
         for key, spec in rules.personas.items()
@@ -466,7 +465,7 @@ def _practice_context(**extra: Any) -> dict[str, Any]:
 
 @router.get("/practice", response_class=HTMLResponse)
 def practice_page(request: Request, coach: CoachDep, user_id: UserDep) -> HTMLResponse:
-    sessions = practice.list_sessions(coach.store, coach.settings, user_id=user_id)
+    sessions = coach.practice_sessions(user_id=user_id)
     return _render(request, "practice.html", _practice_context(sessions=sessions))
 
 
@@ -483,9 +482,7 @@ def practice_start(
     """Open a session and go to it; a scenario that describes harm gets resources instead."""
     form = {"scenario": scenario, "goal": goal, "persona": persona}
     try:
-        start = practice.start_practice(
-            coach.store,
-            coach.settings,
+        start = coach.start_practice(
             scenario=scenario,
             goal=goal,
             persona=persona,
@@ -514,9 +511,7 @@ def _session_page(
     status_code: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
-    session = practice.get_session(
-        coach.store, coach.settings, session_id=session_id, user_id=user_id
-    )
+    session = coach.practice_session(session_id, user_id=user_id)
     context = {
         "session": session,
         "hint": None,
@@ -557,14 +552,8 @@ def practice_turn(
 
     def run() -> Response:
         try:
-            result = practice.take_turn(
-                coach.store,
-                coach.settings,
-                session_id=session_id,
-                text=text,
-                user_id=user_id,
-                locale=_locale(request, settings),
-                chat_model=coach.chat_model,
+            result = coach.take_practice_turn(
+                session_id, text, user_id=user_id, locale=_locale(request, settings)
             )
         except InputError as exc:
             error, status = _error(exc)
@@ -600,9 +589,7 @@ def practice_hint(
 
     def run() -> HTMLResponse:
         try:
-            found = practice.hint(
-                coach.store, coach.settings, session_id=session_id, user_id=user_id
-            )
+            found = coach.practice_hint(session_id, user_id=user_id)
         except InputError as exc:
             error, status = _error(exc)
             return _session_page(
@@ -617,7 +604,7 @@ def practice_hint(
 def practice_undo(request: Request, session_id: str, coach: CoachDep, user_id: UserDep) -> Response:
     def run() -> Response:
         try:
-            practice.undo(coach.store, coach.settings, session_id=session_id, user_id=user_id)
+            coach.undo_practice_turn(session_id, user_id=user_id)
         except InputError as exc:
             error, status = _error(exc)
             return _session_page(
@@ -631,9 +618,7 @@ def practice_undo(request: Request, session_id: str, coach: CoachDep, user_id: U
 @router.post("/practice/{session_id}/end", response_model=None)
 def practice_end(session_id: str, coach: CoachDep, user_id: UserDep) -> Response:
     """Finish and score the session; the page then shows the summary."""
-    _session_or_404(
-        lambda: practice.end(coach.store, coach.settings, session_id=session_id, user_id=user_id)
-    )
+    _session_or_404(lambda: coach.end_practice(session_id, user_id=user_id))
     return RedirectResponse(f"/practice/{session_id}#summary", status_code=303)
 
 
@@ -644,28 +629,14 @@ def practice_export(
     """One session as a Markdown transcript (with feedback) or as JSON."""
     fmt = "json" if fmt == "json" else "markdown"
     body = _session_or_404(
-        lambda: practice.export_session(
-            coach.store, coach.settings, session_id=session_id, user_id=user_id, fmt=fmt
-        )
+        lambda: coach.export_practice_session(session_id, user_id=user_id, fmt=fmt)
     )
-    suffix, media = ("json", "application/json") if fmt == "json" else ("md", "text/markdown")
-    return Response(
-        body,
-        media_type=f"{media}; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="coach-practice-{session_id}.{suffix}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return practice_download(body, session_id, fmt)
 
 
 @router.post("/practice/{session_id}/delete", response_model=None)
 def practice_delete(session_id: str, coach: CoachDep, user_id: UserDep) -> Response:
-    _session_or_404(
-        lambda: practice.delete_session(
-            coach.store, coach.settings, session_id=session_id, user_id=user_id
-        )
-    )
+    _session_or_404(lambda: coach.delete_practice_session(session_id, user_id=user_id))
     return RedirectResponse("/practice", status_code=303)
 
 
@@ -682,8 +653,8 @@ def history_page(
         "history.html",
         {
             "exercises": coach.exercise_history(user_id=user_id),
-            "drafts": coach.store.list_drafts(user_id=user_id),
-            "sessions": practice.list_sessions(coach.store, coach.settings, user_id=user_id),
+            "drafts": coach.saved_drafts(user_id=user_id),
+            "sessions": coach.practice_sessions(user_id=user_id),
             "titles": titles,
             "deleted": deleted == "1",
         },
@@ -693,17 +664,7 @@ def history_page(
 @router.get("/history/export")
 def history_export(coach: CoachDep, user_id: UserDep) -> Response:
     """Everything stored for this person, as a JSON download."""
-    data = coach.store.export_user(user_id=user_id)
-    data |= practice.export_practice(coach.store, user_id=user_id)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return Response(
-        json.dumps(data, indent=2, ensure_ascii=False),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="coach-export-{stamp}.json"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return export_download(coach.export_user_data(user_id=user_id))
 
 
 @router.get("/history/delete", response_class=HTMLResponse)
@@ -726,8 +687,6 @@ def history_delete(
             {"error": {"message": "Nothing was deleted.", "hint": "Tick the box to confirm."}},
             status_code=422,
         )
-    # Practice rows first: they hang off the user row the second call removes.
-    practice.delete_practice(coach.store, user_id=user_id)
-    coach.store.delete_user_data(user_id=user_id)
+    coach.delete_user_data(user_id=user_id)
     # Post/redirect/get: reloading the result must not resubmit the deletion.
     return RedirectResponse("/history?deleted=1", status_code=303)

@@ -9,8 +9,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.deps import CoachDep, UserDep
-from coach import practice
-from coach.practice import (
+from api.downloads import practice_download
+from coach.practice.models import (
     HintResult,
     PracticeSession,
     PracticeStart,
@@ -40,9 +40,7 @@ class TurnRequest(BaseModel):
 async def start(body: StartRequest, coach: CoachDep, user_id: UserDep) -> PracticeStart:
     """Open a session (a scenario that describes abuse gets the safety response instead)."""
     return await run_in_threadpool(
-        practice.start_practice,
-        coach.store,
-        coach.settings,
+        coach.start_practice,
         scenario=body.scenario,
         goal=body.goal,
         persona=body.persona,
@@ -54,16 +52,12 @@ async def start(body: StartRequest, coach: CoachDep, user_id: UserDep) -> Practi
 
 @router.get("/v1/practice", response_model=list[SessionListItem])
 async def list_sessions(coach: CoachDep, user_id: UserDep) -> list[SessionListItem]:
-    return await run_in_threadpool(
-        practice.list_sessions, coach.store, coach.settings, user_id=user_id
-    )
+    return await run_in_threadpool(coach.practice_sessions, user_id=user_id)
 
 
 @router.get("/v1/practice/{session_id}", response_model=PracticeSession)
 async def get_session(session_id: str, coach: CoachDep, user_id: UserDep) -> PracticeSession:
-    return await run_in_threadpool(
-        practice.get_session, coach.store, coach.settings, session_id=session_id, user_id=user_id
-    )
+    return await run_in_threadpool(coach.practice_session, session_id, user_id=user_id)
 
 
 @router.post("/v1/practice/{session_id}/turns", response_model=TurnResult)
@@ -72,36 +66,23 @@ async def take_turn(
 ) -> TurnResult:
     """Feedback on what you said and the simulated partner's reply (or the safety response)."""
     return await run_in_threadpool(
-        practice.take_turn,
-        coach.store,
-        coach.settings,
-        session_id=session_id,
-        text=body.text,
-        user_id=user_id,
-        locale=body.locale,
-        chat_model=coach.chat_model,
+        coach.take_practice_turn, session_id, body.text, user_id=user_id, locale=body.locale
     )
 
 
 @router.post("/v1/practice/{session_id}/hint", response_model=HintResult)
 async def hint(session_id: str, coach: CoachDep, user_id: UserDep) -> HintResult:
-    return await run_in_threadpool(
-        practice.hint, coach.store, coach.settings, session_id=session_id, user_id=user_id
-    )
+    return await run_in_threadpool(coach.practice_hint, session_id, user_id=user_id)
 
 
 @router.post("/v1/practice/{session_id}/undo", response_model=UndoResult)
 async def undo(session_id: str, coach: CoachDep, user_id: UserDep) -> UndoResult:
-    return await run_in_threadpool(
-        practice.undo, coach.store, coach.settings, session_id=session_id, user_id=user_id
-    )
+    return await run_in_threadpool(coach.undo_practice_turn, session_id, user_id=user_id)
 
 
 @router.post("/v1/practice/{session_id}/end", response_model=PracticeSummary)
 async def end(session_id: str, coach: CoachDep, user_id: UserDep) -> PracticeSummary:
-    return await run_in_threadpool(
-        practice.end, coach.store, coach.settings, session_id=session_id, user_id=user_id
-    )
+    return await run_in_threadpool(coach.end_practice, session_id, user_id=user_id)
 
 
 @router.get("/v1/practice/{session_id}/export")
@@ -113,27 +94,12 @@ async def export(
 ) -> Response:
     """The session as JSON or a Markdown transcript, as a download."""
     body = await run_in_threadpool(
-        practice.export_session,
-        coach.store,
-        coach.settings,
-        session_id=session_id,
-        user_id=user_id,
-        fmt=fmt,
+        coach.export_practice_session, session_id, user_id=user_id, fmt=fmt
     )
-    suffix, media = ("json", "application/json") if fmt == "json" else ("md", "text/markdown")
-    return Response(
-        body,
-        media_type=f"{media}; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="coach-practice-{session_id}.{suffix}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return practice_download(body, session_id, fmt)
 
 
 @router.delete("/v1/practice/{session_id}", status_code=204)
 async def delete(session_id: str, coach: CoachDep, user_id: UserDep) -> Response:
-    await run_in_threadpool(
-        practice.delete_session, coach.store, coach.settings, session_id=session_id, user_id=user_id
-    )
+    await run_in_threadpool(coach.delete_practice_session, session_id, user_id=user_id)
     return Response(status_code=204)

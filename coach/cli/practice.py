@@ -8,16 +8,24 @@ the session the same way ``/end`` does.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
+from rich.panel import Panel
+from rich.table import Column, Table
 
 from coach.cli._app import app, console
+from coach.cli._common import get_coach, print_safety
+from coach.errors import InputError
 
 if TYPE_CHECKING:
-    from coach.config import Settings
-    from coach.practice import PracticeSession, PracticeSummary, PracticeTurn
-    from coach.storage.repository import Store
+    from coach.practice.models import (
+        PracticeSession,
+        PracticeSummary,
+        PracticeTurn,
+        SessionListItem,
+    )
+    from coach.service import Coach
 
 _PERSONAS = ("defensive", "hurt_withdrawn", "skeptical", "open_cautious")
 
@@ -52,44 +60,44 @@ def practice_command(
     locale: Annotated[str | None, typer.Option(help="Country code for crisis resources.")] = None,
 ) -> None:
     """Practise a reconciliation conversation; the partner is a labelled simulation."""
-    from coach import practice
-    from coach.cli._common import get_coach
-
     coach = get_coach()
-    store, settings = coach.store, coach.settings
     if list_:
-        _render_list(practice.list_sessions(store, settings))
-        return
-    if export:
-        body = practice.export_session(
-            store, settings, session_id=export, fmt="json" if fmt == "json" else "markdown"
-        )
-        if output is not None:
-            output.write_text(body, encoding="utf-8")
-            console.print(f"[green]✓[/] Wrote {output}")
-        else:
-            console.out(body, highlight=False)
-        return
-    if delete:
-        practice.delete_session(store, settings, session_id=delete)
+        _render_list(coach.practice_sessions())
+    elif export:
+        _export(coach, export, "json" if fmt == "json" else "markdown", output)
+    elif delete:
+        coach.delete_practice_session(delete)
         console.print("[green]✓[/] Deleted that practice session and all its turns.")
-        return
-
-    if resume:
-        session = practice.get_session(store, settings, session_id=resume)
-        if session.status != "active":
-            console.print("That session has ended. Start a new one with `coach practice`.")
-            return
-        _render_opening(session)
-        for turn in session.turns:
-            _render_turn(turn)
     else:
-        started = _start(store, settings, scenario, goal, persona, seed, locale)
-        if started is None:
-            return
-        session = started
-        _render_opening(session)
-    _loop(store, settings, session.id, locale, chat_model=coach.chat_model)
+        session = (
+            _resume(coach, resume)
+            if resume
+            else _start(coach, scenario, goal, persona, seed, locale)
+        )
+        if session is not None:
+            _loop(coach, session.id, locale)
+
+
+def _export(
+    coach: Coach, session_id: str, fmt: Literal["json", "markdown"], output: Path | None
+) -> None:
+    body = coach.export_practice_session(session_id, fmt=fmt)
+    if output is not None:
+        output.write_text(body, encoding="utf-8")
+        console.print(f"[green]✓[/] Wrote {output}")
+    else:
+        console.out(body, highlight=False)
+
+
+def _resume(coach: Coach, session_id: str) -> PracticeSession | None:
+    session = coach.practice_session(session_id)
+    if session.status != "active":
+        console.print("That session has ended. Start a new one with `coach practice`.")
+        return None
+    _render_opening(session)
+    for turn in session.turns:
+        _render_turn(turn)
+    return session
 
 
 def _ask(prompt: str) -> str | None:
@@ -100,17 +108,13 @@ def _ask(prompt: str) -> str | None:
 
 
 def _start(
-    store: Store,
-    settings: Settings,
+    coach: Coach,
     scenario: str | None,
     goal: str | None,
     persona: str | None,
     seed: int | None,
     locale: str | None,
 ) -> PracticeSession | None:
-    from coach import practice
-    from coach.cli._common import print_safety
-
     scenario = scenario or _ask("What is the conversation about?")
     goal = goal or _ask("What do you want from it?")
     if persona is None:
@@ -119,8 +123,8 @@ def _start(
         persona = _persona_from(answer or "")
     if not scenario or not goal:
         raise typer.BadParameter("A scenario and a goal are needed to practise.")
-    result = practice.start_practice(
-        store, settings, scenario=scenario, goal=goal, persona=persona, seed=seed, locale=locale
+    result = coach.start_practice(
+        scenario=scenario, goal=goal, persona=persona, seed=seed, locale=locale
     )
     if result.status == "safety" or result.session is None:
         console.print(
@@ -131,6 +135,7 @@ def _start(
         return None
     if result.safety_response is not None:
         print_safety(result.safety_response)
+    _render_opening(result.session)
     return result.session
 
 
@@ -145,49 +150,19 @@ def _persona_from(answer: str) -> str:
     return answer or _PERSONAS[0]
 
 
-def _loop(
-    store: Store,
-    settings: Settings,
-    session_id: str,
-    locale: str | None,
-    *,
-    chat_model: Any = None,
-) -> None:
-    from coach import practice
-    from coach.cli._common import print_safety
-    from coach.errors import InputError
-
+def _loop(coach: Coach, session_id: str, locale: str | None) -> None:
     console.print("[dim]Type what you would say. Commands: /hint  /undo  /end[/]")
     while True:
         line = _ask("You:")
         if line is None or line.lower() in {"/end", "/quit", "/exit"}:
-            _render_summary(practice.end(store, settings, session_id=session_id))
+            _render_summary(coach.end_practice(session_id))
             return
         if not line:
             continue
         try:
-            if line.lower() == "/hint":
-                found = practice.hint(store, settings, session_id=session_id)
-                console.print(
-                    f"[cyan]Hint — {found.label}:[/] {found.why}\n"
-                    f"  e.g. “{found.example}”  [dim]({found.guidance_id})[/]"
-                )
+            if _command(coach, session_id, line.lower()):
                 continue
-            if line.lower() == "/undo":
-                undone = practice.undo(store, settings, session_id=session_id)
-                console.print(
-                    f"[yellow]Took back turn {undone.removed_turn}.[/] "
-                    f"Partner mood is back to {undone.state.mood}/100."
-                )
-                continue
-            result = practice.take_turn(
-                store,
-                settings,
-                session_id=session_id,
-                text=line,
-                locale=locale,
-                chat_model=chat_model,
-            )
+            result = coach.take_practice_turn(session_id, line, locale=locale)
         except InputError as error:
             console.print(
                 f"[red]{error.message}[/]" + (f" [dim]{error.hint}[/]" if error.hint else "")
@@ -203,9 +178,26 @@ def _loop(
             _render_turn(result.turn, show_text=False)
 
 
-def _render_opening(session: PracticeSession) -> None:
-    from rich.panel import Panel
+def _command(coach: Coach, session_id: str, line: str) -> bool:
+    """Run ``/hint`` or ``/undo``; False when the line is a turn, not a command."""
+    if line == "/hint":
+        found = coach.practice_hint(session_id)
+        console.print(
+            f"[cyan]Hint — {found.label}:[/] {found.why}\n"
+            f"  e.g. “{found.example}”  [dim]({found.guidance_id})[/]"
+        )
+        return True
+    if line == "/undo":
+        undone = coach.undo_practice_turn(session_id)
+        console.print(
+            f"[yellow]Took back turn {undone.removed_turn}.[/] "
+            f"Partner mood is back to {undone.state.mood}/100."
+        )
+        return True
+    return False
 
+
+def _render_opening(session: PracticeSession) -> None:
     console.print(
         f"[bold]Practice:[/] {session.scenario}  [dim]goal: {session.goal} · "
         f"{session.persona_name} · session {session.id}[/]"
@@ -215,8 +207,6 @@ def _render_opening(session: PracticeSession) -> None:
 
 
 def _render_turn(turn: PracticeTurn, *, show_text: bool = True) -> None:
-    from rich.panel import Panel
-
     fb = turn.feedback
     if show_text:
         console.print(f"[bold]You:[/] {turn.text}")
@@ -235,8 +225,6 @@ def _render_turn(turn: PracticeTurn, *, show_text: bool = True) -> None:
 
 
 def _render_summary(summary: PracticeSummary) -> None:
-    from rich.table import Table
-
     table = Table("skill", "score", title=f"Practice summary ({summary.turns} turns)")
     for area, score in summary.scores.items():
         table.add_row(area.replace("_", " "), f"{score}/100")
@@ -251,9 +239,7 @@ def _render_summary(summary: PracticeSummary) -> None:
         console.print(f"[dim]• {ref.title}{section} ({ref.passage_id})[/]")
 
 
-def _render_list(sessions: list) -> None:
-    from rich.table import Column, Table
-
+def _render_list(sessions: list[SessionListItem]) -> None:
     if not sessions:
         console.print("No practice sessions yet. Start one with `coach practice`.")
         return

@@ -28,7 +28,7 @@ from coach.data_files import YAMLError, read_yaml
 from coach.errors import KnowledgeError
 
 if TYPE_CHECKING:
-    from coach.exercises import ExerciseCard
+    from coach.exercises.choose import ExerciseCard
     from coach.safety import SafetyVerdict
 
 GUARDS_FILE = Path(__file__).with_name("guards.yaml")

@@ -57,7 +57,7 @@ from coach.llm.provider import (
 if TYPE_CHECKING:
     from coach.config import Settings
     from coach.drafts.analysis import DraftAnalysis
-    from coach.exercises import ExerciseCard
+    from coach.exercises.choose import ExerciseCard
     from coach.knowledge.retrieval import SearchHit
     from coach.safety import SafetyVerdict
 

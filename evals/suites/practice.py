@@ -84,24 +84,22 @@ def _score_turn(
 
 
 def _run(items: list[dict[str, Any]]) -> SuiteResult:
-    from coach import practice
     from coach.config import Settings
-    from coach.storage.repository import Store
+    from coach.practice.rules import MOVES
+    from coach.service import Coach
 
     overall, holdout = _Tally(), _Tally()
     failures: list[Failure] = []
     changes: dict[str, int] = {}
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp))
-        store = Store(f"sqlite:///{Path(tmp) / 'practice-eval.db'}")
+        # The offline partner, whatever the environment configures.
+        coach = Coach(Settings(data_dir=Path(tmp), llm_model=None))
         for item in items:
             tallies = [overall] + ([holdout] if item.get("split") == "holdout" else [])
             for tally in tallies:
                 tally.sessions += 1
-            started = practice.start_practice(
-                store,
-                settings,
+            started = coach.start_practice(
                 scenario=item["scenario"],
                 goal=item["goal"],
                 persona=item["persona"],
@@ -113,15 +111,13 @@ def _run(items: list[dict[str, Any]]) -> SuiteResult:
             session_id = started.session.id
             start_mood = mood = started.session.state.mood
             for number, turn in enumerate(item["turns"], start=1):
-                result = practice.take_turn(
-                    store, settings, session_id=session_id, text=turn["text"]
-                )
+                result = coach.take_practice_turn(session_id, turn["text"])
                 if result.turn is None:
                     failures.append(Failure(f"{item['id']}#{number}", turn, "safety stop"))
                     break
                 mood = result.state.mood
                 got = {"moves": result.turn.feedback.moves, "blame": result.turn.feedback.blame}
-                if not _score_turn(tallies, practice.MOVES, turn, got):
+                if not _score_turn(tallies, MOVES, turn, got):
                     failures.append(
                         Failure(
                             item_id=f"{item['id']}#{number}",
@@ -143,7 +139,7 @@ def _run(items: list[dict[str, Any]]) -> SuiteResult:
                         got=f"mood {_direction(change)} ({change:+d})",
                     )
                 )
-        store.engine.dispose()
+        coach.store.engine.dispose()
 
     per_move = {
         move: {
@@ -151,7 +147,7 @@ def _run(items: list[dict[str, Any]]) -> SuiteResult:
             "recall": round(ratio(overall.tp[move], overall.tp[move] + overall.fn[move]), 3),
             "support": overall.tp[move] + overall.fn[move],
         }
-        for move in practice.MOVES
+        for move in MOVES
     }
     metrics = overall.metrics()
     if holdout.sessions:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.exercises import Constraints, choose
+from coach.exercises.choose import Constraints, choose
 from coach.knowledge import corpus
 from tests.coach.test_knowledge import EXERCISE, write
 

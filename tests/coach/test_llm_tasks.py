@@ -21,7 +21,7 @@ from coach.config import Settings
 from coach.drafts.analysis import analyze
 from coach.drafts.rewrite import rewrite
 from coach.errors import ConfigError
-from coach.exercises import ExerciseCard
+from coach.exercises.choose import ExerciseCard
 from coach.knowledge.retrieval import SearchHit
 from coach.llm import (
     PartnerPersona,

@@ -86,36 +86,22 @@ def test_offline_by_default_imports_no_model() -> None:
 def test_practice_partner_speaks_through_the_model_and_state_stays_rule_driven(
     settings: Settings,
 ) -> None:
-    from coach import practice
-
-    coach = Coach(settings)
-    started = practice.start_practice(
-        coach.store,
-        settings,
+    model = CountingFake(responses=["I hear that you're tired. I didn't see how much you do."])
+    coach = Coach(settings, chat_model=model)
+    started = coach.start_practice(
         scenario="Talking about who does the chores",
         goal="A fairer split",
         persona="defensive",
         seed=7,
     )
     session_id = started.session.id
-    model = CountingFake(responses=["I hear that you're tired. I didn't see how much you do."])
-    turn = practice.take_turn(
-        coach.store,
-        settings,
-        session_id=session_id,
-        text="I feel exhausted when I do the dishes alone. Could we share them?",
-        chat_model=model,
+    turn = coach.take_practice_turn(
+        session_id, "I feel exhausted when I do the dishes alone. Could we share them?"
     )
     assert turn.engine.startswith("llm:")
     assert turn.turn.partner.text == "I hear that you're tired. I didn't see how much you do."
     assert turn.turn.partner.label  # always labelled as a simulation
 
-    urgent = practice.take_turn(
-        coach.store,
-        settings,
-        session_id=session_id,
-        text="If she walks out I will kill her, I mean it.",
-        chat_model=model,
-    )
+    urgent = coach.take_practice_turn(session_id, "If she walks out I will kill her, I mean it.")
     assert urgent.status == "safety"
     assert len(model.calls) == 1  # the urgent turn never reached the model

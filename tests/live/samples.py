@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from coach.config import Settings
-from coach.exercises import ExerciseCard
+from coach.exercises.choose import ExerciseCard
 from coach.knowledge.corpus import get_knowledge
 from coach.knowledge.retrieval import SearchHit
 from coach.llm import PartnerPersona, TranscriptTurn

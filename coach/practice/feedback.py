@@ -1,0 +1,218 @@
+"""Feedback on the person's turns: the good moves found, the ones worth trying, the summary.
+
+A turn is read with the draft analysis (:mod:`coach.drafts.analysis`) plus the move
+cues of ``practice_moves.yaml``: a move is credited only when no horseman in the
+same turn empties it (a sarcastic "you're right" is not validation). The summary
+scores four skills from the turns' feedback and names one thing to try next time,
+with the guidance behind it.
+"""
+
+from __future__ import annotations
+
+from coach.drafts.analysis import DraftAnalysis, analyze
+from coach.knowledge.corpus import KnowledgeBase
+from coach.practice.models import (
+    BestMoment,
+    GuidanceRef,
+    MoveNote,
+    PersonaState,
+    PracticeSummary,
+    PracticeTurn,
+    TurnFeedback,
+)
+from coach.practice.rules import AREAS, HORSEMEN, MOVES, load_rules
+
+
+def clamp(value: float) -> int:
+    return max(0, min(100, round(value)))
+
+
+def _flooded(text: str, analysis: DraftAnalysis) -> bool:
+    rules = load_rules()
+    if analysis.heat >= rules.moves.flooding.flooded_heat:
+        return True
+    return any(p.search(text) for p in rules.flooding_patterns)
+
+
+def detect_moves(text: str, analysis: DraftAnalysis) -> dict[str, str]:
+    """The good moves in ``text`` (move -> the words that showed it), canonical order.
+
+    A move is not credited when the same turn carries a horseman that empties it
+    (a sarcastic "you're right" is not validation).
+    """
+    rules = load_rules()
+    kinds = {f.kind for f in analysis.findings}
+    found: dict[str, str] = {}
+    for move in MOVES:
+        spec = rules.moves.moves[move]
+        if kinds & set(spec.suppressed_by):
+            continue
+        for pattern in rules.move_patterns[move]:
+            match = pattern.search(text)
+            if match:
+                found[move] = match.group(0).strip(" ,.")
+                break
+    return found
+
+
+def ranked_suggestions(
+    *,
+    kinds: set[str],
+    flooded: bool,
+    state: PersonaState,
+    used: set[str],
+) -> list[str]:
+    """Moves worth trying next, most useful first, given the last turn and the partner's state."""
+    rules = load_rules().moves
+    ranked: list[str] = [rules.antidotes[k] for k in HORSEMEN if k in kinds]  # type: ignore[index]
+    if flooded:
+        ranked.append("proposing_break")
+    if state.defensiveness >= 60 and "taking_responsibility" not in used:
+        ranked.append("taking_responsibility")
+    if state.openness < 40:
+        ranked += ["reflecting_feelings", "validating"]
+    if "i_statement" not in used:
+        ranked.append("i_statement")
+    if state.openness >= 50:
+        ranked.append("open_question")
+    ranked += [m for m in MOVES if m not in used]
+    ranked += list(MOVES)
+    seen: list[str] = []
+    for move in ranked:
+        if move == "proposing_break" and not flooded:
+            continue
+        if move not in seen:
+            seen.append(move)
+    return seen
+
+
+def _note(move: str, *, evidence: str | None = None, example: str | None = None) -> MoveNote:
+    spec = load_rules().moves.moves[move]  # type: ignore[index]
+    return MoveNote(
+        move=move,  # type: ignore[arg-type]
+        label=spec.label,
+        explanation=spec.present if evidence is not None else spec.missing,
+        guidance_id=spec.guidance_id,
+        evidence=evidence,
+        example=example,
+    )
+
+
+def assess_turn(
+    text: str, *, state: PersonaState | None = None, used: set[str] | None = None
+) -> TurnFeedback:
+    """Feedback on one turn: the draft analysis plus moves present and the most useful missing."""
+    analysis = analyze(text)
+    found = detect_moves(text, analysis)
+    flooded = _flooded(text, analysis)
+    kinds = {f.kind for f in analysis.findings}
+    state = state or PersonaState(mood=50, openness=50, defensiveness=50)
+    suggestions = ranked_suggestions(
+        kinds=kinds, flooded=flooded, state=state, used=(used or set()) | set(found)
+    )
+    missing = [m for m in suggestions if m not in found][:3]
+    examples = {m: load_rules().moves.moves[m].examples[0] for m in missing}  # type: ignore[index]
+    return TurnFeedback(
+        blame=analysis.blame,
+        heat=analysis.heat,
+        findings=analysis.findings,
+        moves=list(found),  # type: ignore[arg-type]
+        present=[_note(m, evidence=e) for m, e in found.items()],
+        missing=[_note(m, example=examples[m]) for m in missing],
+        flooded=flooded,
+    )
+
+
+def summarise(
+    turns: list[PracticeTurn], *, start: PersonaState, knowledge: KnowledgeBase
+) -> PracticeSummary:
+    """Score gentle start-up, listening, responsibility and repair from the turns' feedback."""
+    cfg = load_rules().moves.summary
+    n = len(turns)
+    moves = [set(t.feedback.moves) for t in turns]
+    kinds = [{f.kind for f in t.feedback.findings} for t in turns]
+
+    if n == 0:
+        scores = dict.fromkeys(AREAS, 0)
+    else:
+        g = cfg.gentle_startup
+        if kinds[0]:
+            first = g.first_blaming
+        else:
+            first = g.first_clean_with_i if "i_statement" in moves[0] else g.first_clean
+        clean = sum(1 for k in kinds if not k & {"criticism", "contempt"}) / n
+        gentle = g.first_turn_weight * first + (1 - g.first_turn_weight) * 100 * clean
+
+        li = cfg.listening
+        listening_turns = sum(1 for m in moves if m & set(li.listening_moves))
+        contempt_turns = sum(1 for k in kinds if "contempt" in k)
+        listening = 100 * (listening_turns / n) / li.full_marks_share
+        listening -= li.contempt_penalty * contempt_turns
+
+        r = cfg.responsibility
+        owned = sum(1 for m in moves if "taking_responsibility" in m)
+        defended = sum(1 for k in kinds if "defensiveness" in k)
+        responsibility = r.base + r.per_turn * owned - r.defensiveness_penalty * defended
+
+        rp = cfg.repair
+        repair_moves = set(rp.repair_moves)
+        repairs = sum(1 for m in moves if m & repair_moves)
+        unrepaired = sum(
+            1 for i, k in enumerate(kinds) if k and (i + 1 >= n or not moves[i + 1] & repair_moves)
+        )
+        repair = rp.base + rp.per_turn * repairs - rp.unrepaired_penalty * unrepaired
+        scores = {
+            "gentle_startup": clamp(gentle),
+            "listening": clamp(listening),
+            "responsibility": clamp(responsibility),
+            "repair": clamp(repair),
+        }
+
+    best = None
+    if turns:
+        top = max(turns, key=lambda t: (t.mood_change, -t.index))
+        if top.mood_change > 0:
+            labels = [note.label.lower() for note in top.feedback.present]
+            if not labels:
+                said = "a calm, blame-free turn"
+            else:
+                said = (
+                    labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+                )
+            best = BestMoment(
+                turn_index=top.index,
+                why=f"Your partner's mood rose {top.mood_change} points when you used {said}.",
+            )
+    weakest = min(AREAS, key=lambda a: (scores[a], AREAS.index(a)))
+    cited = [getattr(cfg, weakest).guidance_id]
+    for t in turns:
+        cited += [note.guidance_id for note in t.feedback.present]
+        cited += [f.guidance_id for f in t.feedback.findings]
+    return PracticeSummary(
+        turns=n,
+        scores=scores,  # type: ignore[arg-type]
+        best_moment=best,
+        try_next_time=getattr(cfg, weakest).tip,
+        try_next_time_area=weakest,  # type: ignore[arg-type]
+        mood_start=start.mood,
+        mood_end=turns[-1].state_after.mood if turns else start.mood,
+        citations=_references(list(dict.fromkeys(cited)), knowledge),
+    )
+
+
+def _references(ids: list[str], knowledge: KnowledgeBase) -> list[GuidanceRef]:
+    refs = []
+    for pid in ids:
+        doc = knowledge.get(pid.split("#", 1)[0])
+        if doc is None:
+            continue
+        passage = knowledge.passage_map.get(pid) if "#" in pid else None
+        refs.append(
+            GuidanceRef(
+                passage_id=pid, title=doc.title, section=passage.section if passage else None
+            )
+        )
+    return refs
+
+
+__all__ = ["assess_turn", "clamp", "detect_moves", "ranked_suggestions", "summarise"]
