@@ -33,8 +33,10 @@ from api.security.ratelimit import (
     client_key,
     user_key,
 )
+from api.settings import WebSettings
 from coach.__about__ import __version__
 from coach.config import Settings, get_settings
+from coach.llm.protocol import ChatModel
 from coach.service import Coach
 from coach.storage.repository import LOCAL_USER
 
@@ -53,30 +55,39 @@ class _CoachAPI(FastAPI):
         return SecurityHeadersMiddleware(super().build_middleware_stack(), docs_path=docs_path)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    web: WebSettings | None = None,
+    chat_model: ChatModel | None = None,
+) -> FastAPI:
+    """The app for ``settings`` (default: the process's); ``chat_model`` overrides the
+    configured model (tests hand in a fake), and goes to the facade like everything else."""
     settings = settings or get_settings()
+    web = web or WebSettings()
     app = _CoachAPI(
         title="Coach",
         version=__version__,
         summary="Local-first relationship reflection and conversation coach.",
         # The Swagger UI loads its scripts from a CDN: opt-in, so an offline install
         # serves no page that cannot work. The schema itself is always there.
-        docs_url=DOCS_URL if settings.api_docs else None,
+        docs_url=DOCS_URL if web.api_docs else None,
         redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
-    app.state.coach = Coach(settings)
+    app.state.web = web
+    app.state.coach = Coach(settings, chat_model=chat_model)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
-    counter = _rate_counter(settings, app.state.coach) if settings.rate_limit_enabled else None
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=web.max_request_bytes)
+    counter = _rate_counter(web, app.state.coach) if web.rate_limit_enabled else None
     if counter is not None:
         # Without sign-in every request is the local person's (see api.deps.get_user_id).
         default_user = LOCAL_USER if settings.auth == "local" else None
         app.add_middleware(
             RateLimitMiddleware,
             counter=counter,
-            per_minute=settings.rate_limit_per_minute,
+            per_minute=web.rate_limit_per_minute,
             key=partial(user_key, default_user=default_user),
         )
     install_security(app)
@@ -84,13 +95,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             RateLimitMiddleware,
             counter=counter,
-            per_minute=settings.rate_limit_ip_per_minute,
+            per_minute=web.rate_limit_ip_per_minute,
             key=client_key,
         )
-    if settings.cors_origins:
+    if web.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=settings.cors_origins,
+            allow_origins=web.cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
             max_age=600,
@@ -100,9 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _rate_counter(settings: Settings, coach: Coach) -> RateCounter:
+def _rate_counter(web: WebSettings, coach: Coach) -> RateCounter:
     """Counts in this process, or in the database the workers share (COACH_RATE_LIMIT_STORE)."""
-    if settings.effective_rate_limit_store == "database":
+    if web.rate_limit_backend(coach.settings) == "database":
         return DatabaseRateCounter(lambda: coach.store)
     return MemoryRateCounter()
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from api.settings import WebSettings
 from coach.config import Settings
 from coach.service import Coach
 from coach.storage.repository import LOCAL_USER
@@ -13,6 +14,10 @@ from coach.storage.repository import LOCAL_USER
 
 def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+def get_web_settings(request: Request) -> WebSettings:
+    return request.app.state.web
 
 
 def get_coach(request: Request) -> Coach:
@@ -37,5 +42,6 @@ def get_user_id(request: Request, settings: Annotated[Settings, Depends(get_app_
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+WebDep = Annotated[WebSettings, Depends(get_web_settings)]
 CoachDep = Annotated[Coach, Depends(get_coach)]
 UserDep = Annotated[str, Depends(get_user_id)]

@@ -1,18 +1,22 @@
 """Settings: one cached object, read from ``COACH_*`` variables and an optional ``.env``.
 
 Nothing here has side effects: the data directory is created by the code that
-writes to it, not by reading settings.
+writes to it, not by reading settings. The surfaces build the settings (the CLI
+with :func:`get_settings`, the web app in ``api.app``) and hand them to
+:class:`coach.service.Coach`; nothing in the core reads them on its own. The web
+server's own settings (cookies, CORS, rate limits) are ``api.settings.WebSettings``.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from coach.paths import default_knowledge_dir, default_prompts_dir
 
@@ -57,62 +61,16 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=1, ge=0, le=5)
     llm_temperature: float = Field(default=0.4, ge=0, le=2)
 
-    # Web server.
+    # `coach serve`, who may sign in, and the text limit every surface applies. The web
+    # app's own settings (request size, cookies, CORS, rate limits) are api.settings.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    max_request_bytes: int = Field(default=64 * 1024, gt=0)
     max_text_chars: int = Field(default=10_000, gt=0)
     auth: Literal["local", "tokens"] = Field(
         default="local",
         description="'local': one person, no sign-in (for this computer only). 'tokens': "
         "each person signs in with a token from `coach users add` (for a shared server).",
     )
-    cookie_secure: bool | None = Field(
-        default=None, description="Mark cookies Secure; unset means only on https requests."
-    )
-    session_hours: int = Field(
-        default=12, ge=1, le=24 * 90, description="How long a browser sign-in lasts."
-    )
-
-    # Abuse protection
-    api_docs: bool = Field(
-        default=False,
-        description="Serve the Swagger UI at /docs. Off by default: it loads scripts from a "
-        "CDN, which an offline install cannot reach; /openapi.json is always served.",
-    )
-    cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
-        description="Origins allowed to call the API from a browser, comma-separated "
-        "(empty: no CORS headers at all, so only same-origin pages can call it).",
-    )
-    rate_limit_enabled: bool = Field(
-        default=True, description="Refuse requests past the limits below with 429."
-    )
-    rate_limit_per_minute: int = Field(
-        default=300,
-        ge=1,
-        description="Requests per minute for one user (in local mode, the one local person).",
-    )
-    rate_limit_ip_per_minute: int = Field(
-        default=600,
-        ge=1,
-        description="Requests per minute from one client address, signed in or not.",
-    )
-    rate_limit_store: Literal["auto", "memory", "database"] = Field(
-        default="auto",
-        description="Where the counts live. 'memory': in each worker process (with N "
-        "workers a client can reach N times the limits). 'database': in the database, "
-        "shared by every worker. 'auto': the database when it is PostgreSQL, else memory.",
-    )
-
-    @field_validator("cors_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, value: Any) -> Any:
-        # COACH_CORS_ORIGINS=https://a.example,https://b.example reads as a list.
-        if isinstance(value, str):
-            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
-        return value
-
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Privacy
@@ -148,8 +106,6 @@ class Settings(BaseSettings):
     def _api_key_fallback(self) -> Settings:
         # OPENAI_API_KEY is the conventional name; honour it when ours is unset.
         if self.llm_api_key is None:
-            import os
-
             key = os.environ.get("OPENAI_API_KEY")
             if key:
                 self.llm_api_key = SecretStr(key)
@@ -171,23 +127,6 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'coach.db'}"
-
-    @property
-    def effective_rate_limit_store(self) -> Literal["memory", "database"]:
-        """Where rate limit counts live, with ``auto`` and don't-save mode resolved.
-
-        ``auto`` takes the database only for PostgreSQL: that is how a deployment with
-        several workers (or machines) is set up, and there every request already talks
-        to the database. On SQLite Coach serves one machine, usually one process, where
-        memory is free and exact; ``database`` still shares a SQLite file between the
-        workers of one machine. Don't-save mode's database lives in one process's
-        memory, so sharing through it would share nothing: memory then, always.
-        """
-        if self.dont_save:
-            return "memory"
-        if self.rate_limit_store != "auto":
-            return self.rate_limit_store
-        return "database" if self.effective_database_url.startswith("postgresql") else "memory"
 
     def public_dict(self) -> dict[str, Any]:
         """The effective configuration with secrets masked, for `coach config` and logs."""

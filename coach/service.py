@@ -21,10 +21,12 @@ from coach.config import Settings
 from coach.drafts.analysis import DraftAnalysis, analyze
 from coach.drafts.builder import IStatementDraft, build_i_statement
 from coach.drafts.rewrite import Rewrite, rewrite
+from coach.drafts.wording import Wording, wording
 from coach.exercises.choose import Constraints, ExerciseCard, choose
 from coach.inputs import check_text
 from coach.knowledge.corpus import KnowledgeBase, Source, get_knowledge
 from coach.knowledge.retrieval import KnowledgeIndex, get_index
+from coach.llm.protocol import ChatModel
 from coach.practice import session
 from coach.practice.export import export_session
 from coach.practice.models import (
@@ -119,7 +121,7 @@ class Coach:
         *,
         store: Store | None = None,
         index: KnowledgeIndex | None = None,
-        chat_model: Any = None,
+        chat_model: ChatModel | None = None,
     ) -> None:
         self.settings = settings
         # Both surfaces build a Coach first: from here on no library logs people's words.
@@ -132,7 +134,7 @@ class Coach:
             self.__dict__["chat_model"] = chat_model
 
     @cached_property
-    def chat_model(self) -> Any:
+    def chat_model(self) -> ChatModel | None:
         """The configured model, or None offline (or when it cannot be built: offline then)."""
         if not self.settings.llm_enabled:
             return None
@@ -160,10 +162,20 @@ class Coach:
     def knowledge(self) -> KnowledgeBase:
         return get_knowledge(self.settings.knowledge_dir)
 
+    @cached_property
+    def words(self) -> Wording:
+        """The draft rules and lexicons of this configuration's knowledge folder."""
+        return wording(self.settings.knowledge_dir)
+
+    @cached_property
+    def crisis_lines(self) -> safety.Directory:
+        """The crisis lines of this configuration's knowledge folder."""
+        return safety.directory_for(self.settings.knowledge_dir)
+
     # -- shared steps ---------------------------------------------------------------
 
     def _screen(self, text: str, locale: str | None) -> tuple[SafetyVerdict, SafetyResponse | None]:
-        verdict = safety.screen(text, locale or self.settings.locale)
+        verdict = safety.screen(text, locale or self.settings.locale, directory=self.crisis_lines)
         response = safety.safety_response(verdict) if verdict.level != "none" else None
         return verdict, response
 
@@ -193,7 +205,7 @@ class Coach:
         verdict, response = self._screen(text, locale)
         if verdict.level == "urgent":
             return DraftResult(status="safety", safety=verdict, safety_response=response), None
-        analysis = analyze(text)
+        analysis = analyze(text, rules=self.words.rules)
         result = DraftResult(
             safety=verdict,
             safety_response=response,
@@ -216,8 +228,8 @@ class Coach:
         result, analysis = self._analyzed(text, locale)
         if analysis is None:
             return result
-        result.i_statement = build_i_statement(text, analysis)
-        result.rewrites = rewrite(text, analysis)
+        result.i_statement = build_i_statement(text, analysis, words=self.words)
+        result.rewrites = rewrite(text, analysis, words=self.words)
         if use_llm and self.settings.llm_enabled:
             self._rewrite_with_model(result, analysis, locale)
         return result

@@ -32,6 +32,7 @@ from langchain_core.messages import BaseMessage
 from pydantic import Field
 
 from api.app import create_app
+from api.settings import WebSettings
 from coach.config import Settings, get_settings
 from tests.servers.launch import free_port
 
@@ -376,7 +377,7 @@ def test_page_forms(app_settings: Settings, logs: Capture) -> None:
 
 def test_input_error_paths(app_settings: Settings, logs: Capture) -> None:
     client = make_client(app_settings)
-    long_text = said("You never listen") + " again" * app_settings.max_request_bytes
+    long_text = said("You never listen") + " again" * WebSettings().max_request_bytes
     # Over the character limit but under the byte limit: the domain's own check.
     limit = app_settings.max_text_chars
     over = said("word ") * (limit // 15)
@@ -481,7 +482,7 @@ def test_a_real_uvicorn_server_at_trace_level(app_settings: Settings, logs: Capt
             ).json()["session"]["id"]
             turn = http.post(f"/v1/practice/{sid}/turns", json={"text": said("I feel")})
             assert turn.status_code == 200
-            big = {"text": said("x") * app_settings.max_request_bytes}
+            big = {"text": said("x") * WebSettings().max_request_bytes}
             assert http.post("/v1/drafts/analyze", json=big).status_code == 413
             broken = ('{"text": "' + said("You never") + '",').encode()
             headers = {"content-type": "application/json"}

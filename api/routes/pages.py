@@ -157,19 +157,20 @@ def home(request: Request) -> HTMLResponse:
 
 
 @router.get("/help", response_class=HTMLResponse)
-def get_help(request: Request, settings: SettingsDep) -> HTMLResponse:
+def get_help(request: Request, coach: CoachDep, settings: SettingsDep) -> HTMLResponse:
     """Every line for the person's country: reachable from every page, no coaching."""
     from coach import safety
 
-    locale = safety.resolve_locale(_locale(request, settings))
-    names = safety.default_directory().names
+    lines = coach.crisis_lines
+    locale = safety.resolve_locale(_locale(request, settings), directory=lines)
+    names = lines.names
     countries = sorted(names.items(), key=lambda item: (item[0] == "INTL", item[1]))
     return _render(
         request,
         "help.html",
         {
             "locale": locale,
-            "resources": safety.resources_for(locale, None),
+            "resources": safety.resources_for(locale, None, directory=lines),
             "countries": countries,
             "country_name": names.get(locale) if locale != "INTL" else None,
         },
@@ -311,6 +312,7 @@ def draft_save(
 @router.post("/draft/i-statement", response_class=HTMLResponse)
 def i_statement_submit(
     request: Request,
+    coach: CoachDep,
     settings: SettingsDep,
     observation: Annotated[str, Form()] = "",
     feeling: Annotated[str, Form()] = "",
@@ -322,7 +324,9 @@ def i_statement_submit(
     from coach.drafts.builder import compose_i_statement
 
     parts = {"observation": observation, "feeling": feeling, "need": need, "request": request_text}
-    verdict = safety.screen("\n".join(parts.values()), _locale(request, settings))
+    verdict = safety.screen(
+        "\n".join(parts.values()), _locale(request, settings), directory=coach.crisis_lines
+    )
     if verdict.level == "urgent":
         return _render(
             request,
@@ -332,7 +336,7 @@ def i_statement_submit(
             ),
         )
     try:
-        statement = compose_i_statement(**parts)
+        statement = compose_i_statement(**parts, words=coach.words)
     except CoachError as exc:
         error, status = _error(exc)
         return _render(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.deps import SettingsDep
+from api.deps import CoachDep, SettingsDep
 from coach.errors import InputError
 from coach.safety import (
     Resource,
@@ -42,7 +42,7 @@ class ResourceList(BaseModel):
 
 
 @router.post("/safety/screen", response_model=ScreenResult)
-def screen_text(body: ScreenRequest, settings: SettingsDep) -> ScreenResult:
+def screen_text(body: ScreenRequest, coach: CoachDep, settings: SettingsDep) -> ScreenResult:
     """Screen one text; ``response`` is what Coach would say (empty for level ``none``)."""
     # The same length limit as every job: screening takes time in proportion to length.
     if len(body.text) > settings.max_text_chars:
@@ -51,15 +51,20 @@ def screen_text(body: ScreenRequest, settings: SettingsDep) -> ScreenResult:
             f"the limit is {settings.max_text_chars:,}.",
             hint="Screen it in parts.",
         )
-    verdict = screen(body.text, body.locale or settings.locale)
+    verdict = screen(body.text, body.locale or settings.locale, directory=coach.crisis_lines)
     return ScreenResult(verdict=verdict, response=safety_response(verdict))
 
 
 @router.get("/resources", response_model=ResourceList)
 def list_resources(
+    coach: CoachDep,
     settings: SettingsDep,
     locale: str | None = Query(default=None, max_length=16),
 ) -> ResourceList:
     """All resources for a locale, falling back to the international directory."""
     chosen = locale or settings.locale
-    return ResourceList(locale=resolve_locale(chosen), resources=resources_for(chosen))
+    lines = coach.crisis_lines
+    return ResourceList(
+        locale=resolve_locale(chosen, directory=lines),
+        resources=resources_for(chosen, directory=lines),
+    )

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import CoachDep, SettingsDep
+from api.deps import CoachDep, SettingsDep, WebDep
 from api.routes.pages import _render
 from api.security import sessions
 from api.security.auth import session_lifetime
@@ -63,6 +63,7 @@ async def login(
     request: Request,
     coach: CoachDep,
     settings: SettingsDep,
+    web: WebDep,
     token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
@@ -73,7 +74,7 @@ async def login(
         sessions.start_session,
         coach.store,
         token=token.strip(),
-        lifetime=session_lifetime(settings),
+        lifetime=session_lifetime(web),
     )
     if opened is None:
         error = {
@@ -96,8 +97,8 @@ async def login(
         cookie_header(
             SESSION_COOKIE,
             opened.secret,
-            secure=secure_cookies(settings, request.scope),
-            max_age=settings.session_hours * 3600,
+            secure=secure_cookies(web, request.scope),
+            max_age=web.session_hours * 3600,
         ),
     )
     return response
@@ -114,7 +115,7 @@ def logout_page(request: Request, settings: SettingsDep) -> Response:
 
 
 @router.post("/logout", response_model=None)
-async def logout(request: Request, coach: CoachDep, settings: SettingsDep) -> Response:
+async def logout(request: Request, coach: CoachDep, settings: SettingsDep, web: WebDep) -> Response:
     """End the session in the database and drop the cookie."""
     if settings.auth == "local":
         return RedirectResponse("/", status_code=303)
@@ -125,6 +126,6 @@ async def logout(request: Request, coach: CoachDep, settings: SettingsDep) -> Re
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     response.headers.append(
         "set-cookie",
-        clear_cookie_header(SESSION_COOKIE, secure=secure_cookies(settings, request.scope)),
+        clear_cookie_header(SESSION_COOKIE, secure=secure_cookies(web, request.scope)),
     )
     return response

@@ -17,6 +17,7 @@ from starlette.requests import Request
 
 from api.security import sessions
 from api.security.cookies import SESSION_COOKIE
+from api.settings import WebSettings
 from coach.config import Settings
 from coach.storage import accounts
 from coach.storage.repository import LOCAL_USER
@@ -74,5 +75,5 @@ async def identify(request: Request, settings: Settings) -> Caller:
     return ANONYMOUS
 
 
-def session_lifetime(settings: Settings) -> timedelta:
-    return timedelta(hours=settings.session_hours)
+def session_lifetime(web: WebSettings) -> timedelta:
+    return timedelta(hours=web.session_hours)

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from starlette.types import Scope
 
-from coach.config import Settings
+from api.settings import WebSettings
 
 SESSION_COOKIE = "coach_session"
 CSRF_COOKIE = "coach_csrf"
 
 
-def secure_cookies(settings: Settings, scope: Scope) -> bool:
+def secure_cookies(web: WebSettings, scope: Scope) -> bool:
     """``COACH_COOKIE_SECURE`` when set, else whether this request came over https."""
-    if settings.cookie_secure is not None:
-        return settings.cookie_secure
+    if web.cookie_secure is not None:
+        return web.cookie_secure
     return scope.get("scheme") == "https"
 
 

@@ -55,13 +55,14 @@ class SecurityMiddleware:
             return
         request = Request(scope)
         settings = request.app.state.settings
+        web = request.app.state.web
         path: str = scope["path"]
         api = auth.is_api(path)
         unsafe = scope["method"] not in SAFE_METHODS
         state = scope.setdefault("state", {})
 
         if unsafe and is_cross_site(
-            request.headers, trusted=settings.cors_origins if api else (), null_is_cross_site=api
+            request.headers, trusted=web.cors_origins if api else (), null_is_cross_site=api
         ):
             await self._refuse_cross_site(request, api)(scope, receive, send)
             return
@@ -102,14 +103,14 @@ class SecurityMiddleware:
             csrf = CsrfState(request.cookies.get(CSRF_COOKIE), session)
             state["csrf"] = csrf
             if unsafe and caller.via != "bearer":
-                checked = await _checked_form(request, csrf, receive, settings.max_request_bytes)
+                checked = await _checked_form(request, csrf, receive, web.max_request_bytes)
                 if isinstance(checked, Response):
                     await checked(scope, receive, send)
                     return
                 if checked is None:
                     return  # the client went away mid-body
                 receive = checked
-            send = csrf.cookie_sender(send, secure=secure_cookies(settings, scope))
+            send = csrf.cookie_sender(send, secure=secure_cookies(web, scope))
 
         await self.app(scope, receive, send)
 

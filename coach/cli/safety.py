@@ -19,10 +19,12 @@ def screen_command(
     ] = None,
 ) -> None:
     """Screen a message for safety risks and list the help that fits."""
+    from coach.cli._common import get_coach
     from coach.safety import safety_response, screen
 
     message = sys.stdin.read() if text == "-" else text
-    verdict = screen(message, locale)
+    coach = get_coach()
+    verdict = screen(message, locale or coach.settings.locale, directory=coach.crisis_lines)
     if as_json:
         console.print_json(verdict.model_dump_json())
         return

@@ -25,7 +25,14 @@ def config_command(
     if as_json:
         console.print_json(json.dumps(data))
         return
-    table = Table("setting", "value", title="Coach configuration")
+    table = Table(
+        "setting",
+        "value",
+        title="Coach configuration",
+        caption="The web server's own settings (COACH_MAX_REQUEST_BYTES, COACH_COOKIE_SECURE, "
+        "COACH_SESSION_HOURS, COACH_API_DOCS, COACH_CORS_ORIGINS, COACH_RATE_LIMIT_*): "
+        "python -m api.settings",
+    )
     for key, value in data.items():
         table.add_row(key, "-" if value is None else str(value))
     console.print(table)

@@ -69,7 +69,7 @@ def analyze(text: str, *, rules: Rules | None = None, semantic: bool = True) -> 
     analysis = _analyze_rules(text, rules)
     if not semantic:
         return analysis
-    extra = semantic_findings(text, analysis.findings)
+    extra = semantic_findings(text, analysis.findings, rules)
     if not extra:
         return analysis
     found = sorted([*analysis.findings, *extra], key=lambda f: (f.start, f.end, f.marker))

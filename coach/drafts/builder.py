@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from coach.drafts.analysis import DraftAnalysis, analyze
 from coach.drafts.lint import LintResult, lint
 from coach.drafts.reading import read_draft
-from coach.drafts.wording import request_for, tidy, wording
+from coach.drafts.wording import Wording, request_for, tidy, wording
 from coach.errors import InputError
 
 
@@ -34,13 +34,15 @@ class IStatementDraft(BaseModel):
     need_options: list[str] = Field(default_factory=list)
 
 
-def build_i_statement(text: str, analysis: DraftAnalysis | None = None) -> IStatementDraft:
+def build_i_statement(
+    text: str, analysis: DraftAnalysis | None = None, *, words: Wording | None = None
+) -> IStatementDraft:
     """Pre-fill observation, feeling, need and request from a draft, for the person to edit."""
     if not isinstance(text, str) or not text.strip():
         raise InputError("The draft is empty.", hint="Paste the message you want to rework.")
-    analysis = analysis or analyze(text)
-    engine = wording()
-    reading = read_draft(text, analysis)
+    engine = words or wording()
+    analysis = analysis or analyze(text, rules=engine.rules)
+    reading = read_draft(text, analysis, engine)
     need = engine.needs.needs[reading.need]
     observation = reading.observation or (
         f"it comes to {reading.topic}" if reading.topic else "we talk about this"
@@ -53,6 +55,7 @@ def build_i_statement(text: str, analysis: DraftAnalysis | None = None) -> IStat
         feeling=engine.feelings.families[reading.family].words[0],
         need=need.phrase,
         request=request_for(reading.need, reading.topic, engine, reading.ask),
+        words=engine,
     )
     return composed.model_copy(
         update={
@@ -64,7 +67,7 @@ def build_i_statement(text: str, analysis: DraftAnalysis | None = None) -> IStat
 
 
 def compose_i_statement(
-    *, observation: str, feeling: str, need: str, request: str
+    *, observation: str, feeling: str, need: str, request: str, words: Wording | None = None
 ) -> IStatementDraft:
     """Render an "I" statement from parts the person chose, and lint it.
 
@@ -99,7 +102,12 @@ def compose_i_statement(
         ask += "."
     text = tidy(f"When {obs}, I feel {feel}, because I need {wants}. {ask}")
     return IStatementDraft(
-        observation=obs, feeling=feel, need=wants, request=ask, text=text, lint=lint(text)
+        observation=obs,
+        feeling=feel,
+        need=wants,
+        request=ask,
+        text=text,
+        lint=lint(text, words=words),
     )
 
 

@@ -15,9 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from coach.config import get_settings
 from coach.data_files import YAMLError, read_yaml
 from coach.errors import KnowledgeError
+from coach.paths import default_knowledge_dir
 
 
 class FeelingFamily(BaseModel):
@@ -62,8 +62,9 @@ class FeelingsLexicon(BaseModel):
         return None
 
 
-def lexicon_dir() -> Path:
-    return get_settings().knowledge_dir / "lexicon"
+def lexicon_dir(knowledge_dir: Path | None = None) -> Path:
+    """``lexicon/`` in a knowledge folder: the one the facade was given, else the bundled one."""
+    return (knowledge_dir or default_knowledge_dir()) / "lexicon"
 
 
 def load_feelings(path: Path | None = None) -> FeelingsLexicon:
@@ -125,14 +126,13 @@ class NeedsLexicon(BaseModel):
 
 
 def load_needs(path: Path | None = None) -> NeedsLexicon:
-    """The needs lexicon, validated against the feelings lexicon and cached."""
-    return _load_needs_at(
-        (path or get_settings().knowledge_dir / "lexicon" / "needs.yaml").resolve()
-    )
+    """The needs lexicon, validated against the feelings lexicon beside it, and cached."""
+    path = path or lexicon_dir() / "needs.yaml"
+    return _load_needs_at(path.resolve(), path.with_name("feelings.yaml").resolve())
 
 
 @lru_cache(maxsize=4)
-def _load_needs_at(path: Path) -> NeedsLexicon:
+def _load_needs_at(path: Path, feelings_path: Path) -> NeedsLexicon:
     try:
         raw = read_yaml(path)
     except FileNotFoundError as exc:
@@ -148,7 +148,7 @@ def _load_needs_at(path: Path) -> NeedsLexicon:
         raise KnowledgeError(f"{path.name} breaks the needs schema: {first}") from exc
     if needs.default not in needs.needs:
         raise KnowledgeError(f"{path.name}: default need {needs.default!r} is not defined")
-    families = load_feelings().families
+    families = load_feelings(feelings_path).families
     for name, need in needs.needs.items():
         unknown = [f for f in need.feelings if f not in families]
         if unknown:

@@ -34,13 +34,13 @@ class LintResult(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
 
 
-def lint(rewrite_text: str) -> LintResult:
+def lint(rewrite_text: str, *, words: Wording | None = None) -> LintResult:
     """Check an "I" statement: no blame left, a real feeling word, a concrete request."""
     if not isinstance(rewrite_text, str) or not rewrite_text.strip():
         raise InputError("There is nothing to check.", hint="Write or choose a message first.")
-    engine = wording()
+    engine = words or wording()
     text = rewrite_text.translate(STRAIGHTEN)
-    analysis = analyze(rewrite_text)
+    analysis = analyze(rewrite_text, rules=engine.rules)
     problems: list[str] = []
     if analysis.blame:
         markers = ", ".join(analysis.markers)
@@ -56,7 +56,7 @@ def lint(rewrite_text: str) -> LintResult:
     elif not feelings:
         problems.append("Name a feeling, for example frustrated, lonely, worried or tired.")
 
-    has_request = any(_is_concreterequest_for(s.group(), engine) for s in _SENTENCE.finditer(text))
+    has_request = any(_is_concrete_request(s.group(), engine) for s in _SENTENCE.finditer(text))
     if not has_request:
         problems.append("End with a concrete request: what, and when (e.g. 'tonight at 8').")
     return LintResult(
@@ -70,7 +70,7 @@ def lint(rewrite_text: str) -> LintResult:
     )
 
 
-def _is_concreterequest_for(sentence: str, engine: Wording) -> bool:
+def _is_concrete_request(sentence: str, engine: Wording) -> bool:
     stripped = sentence.strip()
     asks = any(p.search(stripped) for p in engine.request_cues)
     return asks and any(p.search(stripped) for p in engine.concrete_cues)
@@ -80,12 +80,12 @@ def _words(text: str) -> list[str]:
     return [m.group().lower().replace("’", "'") for m in WORD.finditer(text)]
 
 
-def content_words(text: str) -> set[str]:
+def content_words(text: str, *, words: Wording | None = None) -> set[str]:
     """Topic-bearing words of a text (lowercase, stopwords dropped, simple plural folded).
 
     Used to check that a rewrite keeps the person's real point.
     """
-    engine = wording()
+    engine = words or wording()
     result = set()
     for word in _words(text.translate(STRAIGHTEN)):
         bare = word.replace("'", "")

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from coach.drafts.analysis import DraftAnalysis, analyze
-from coach.drafts.wording import STRAIGHTEN, WORD, RewriteSettings, Wording, wording
+from coach.drafts.wording import STRAIGHTEN, WORD, RewriteSettings, Wording
 
 _BOUNDARY = re.compile(r"[.!?\n,;:]")
 
@@ -239,22 +239,24 @@ def _choose_family(
     return best, None
 
 
-def read_draft(text: str, analysis: DraftAnalysis) -> Reading:
+def read_draft(text: str, analysis: DraftAnalysis, engine: Wording) -> Reading:
     """What the rewriter and the builder understand from ``text``."""
-    engine = wording()
     clean = _blame_free_text(text.translate(STRAIGHTEN), analysis)
     need = _choose_need(text, analysis, engine)
     family, pseudo = _choose_family(text, need, analysis, engine)
     found = _observation(clean, engine) or _observation(text, engine)
     observation, ask = found if found else (None, None)
-    if observation is not None and analyze(f"When {observation}, I pause.").blame:
+    if (
+        observation is not None
+        and analyze(f"When {observation}, I pause.", rules=engine.rules).blame
+    ):
         observation, ask = None, None
     ask = ask or _implied_ask(text.translate(STRAIGHTEN), engine)
-    if ask is not None and analyze(f"Would you be willing to {ask}?").blame:
+    if ask is not None and analyze(f"Would you be willing to {ask}?", rules=engine.rules).blame:
         ask = None
     spans = [(f.start, f.end) for f in analysis.findings]
     topic = _topic(text.translate(STRAIGHTEN), need, spans, engine)
-    if topic is not None and analyze(f"About {topic}.").blame:
+    if topic is not None and analyze(f"About {topic}.", rules=engine.rules).blame:
         topic = None
     return Reading(observation, topic, ask, need, family, pseudo)
 

@@ -173,7 +173,9 @@ def _notes(reading: Reading, analysis: DraftAnalysis, has_when: bool) -> list[Re
     return notes
 
 
-def rewrite(text: str, analysis: DraftAnalysis | None = None) -> list[Rewrite]:
+def rewrite(
+    text: str, analysis: DraftAnalysis | None = None, *, words: Wording | None = None
+) -> list[Rewrite]:
     """Two or three "I" statement versions of ``text`` (gentle, direct, short_text).
 
     Each version keeps the draft's concrete topic, lints clean and is at most three
@@ -182,9 +184,9 @@ def rewrite(text: str, analysis: DraftAnalysis | None = None) -> list[Rewrite]:
     """
     if not isinstance(text, str) or not text.strip():
         raise InputError("The draft is empty.", hint="Paste the message you want to rewrite.")
-    analysis = analysis or analyze(text)
-    engine = wording()
-    reading = read_draft(text, analysis)
+    engine = words or wording()
+    analysis = analysis or analyze(text, rules=engine.rules)
+    reading = read_draft(text, analysis, engine)
     budget = max(len(text.strip()), 1) * MAX_LENGTH_RATIO
     notes = _notes(reading, analysis, when_clause(reading) is not None)
     result: list[Rewrite] = []
@@ -193,7 +195,7 @@ def rewrite(text: str, analysis: DraftAnalysis | None = None) -> list[Rewrite]:
         for candidate in _candidates(style, reading, analysis, engine):
             if len(candidate) > budget or candidate in seen:
                 continue
-            checked = lint(candidate)
+            checked = lint(candidate, words=engine)
             if checked.ok:
                 seen.add(candidate)
                 result.append(Rewrite(style=style, text=candidate, why=notes, lint=checked))

@@ -88,24 +88,22 @@ class Marker:
 
 @dataclass(frozen=True)
 class Rules:
-    """Compiled rules: what ``analyze`` applies. Built once per rules file."""
+    """Compiled rules: what ``analyze`` applies. Built once per rules and feelings file."""
 
     markers: tuple[Marker, ...]
     contexts: dict[str, tuple[re.Pattern[str], ...]]
     rewrite: dict[str, object]
+    feelings_path: Path  # the feelings lexicon the pseudo-feeling rule was built from
 
     @property
     def guidance_ids(self) -> set[str]:
         return {marker.spec.guidance_id for marker in self.markers}
 
 
-def load_rules(path: Path | None = None) -> Rules:
-    """The compiled draft rules, validated and cached per file."""
-    return _load_rules_at((path or RULES_FILE).resolve(), _feelings_path())
-
-
-def _feelings_path() -> Path:
-    return (lexicon_dir() / "feelings.yaml").resolve()
+def load_rules(path: Path | None = None, *, knowledge_dir: Path | None = None) -> Rules:
+    """The compiled draft rules, with the feelings lexicon of ``knowledge_dir``; cached."""
+    feelings_path = (lexicon_dir(knowledge_dir) / "feelings.yaml").resolve()
+    return _load_rules_at((path or RULES_FILE).resolve(), feelings_path)
 
 
 @lru_cache(maxsize=4)
@@ -165,7 +163,7 @@ def _load_rules_at(path: Path, feelings_path: Path) -> Rules:
             compile_one(p, f"marker {marker.id}[{i}]", flags) for i, p in enumerate(marker.patterns)
         )
         markers.append(Marker(marker, compiled))
-    return Rules(tuple(markers), contexts, dict(spec.rewrite))
+    return Rules(tuple(markers), contexts, dict(spec.rewrite), feelings_path)
 
 
 class Scene:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.caching import shared_cache
 from coach.data_files import read_yaml
 from coach.drafts.lexicon import load_feelings
-from coach.drafts.rules import STRAIGHTEN, Finding, Kind, Scene, load_rules
+from coach.drafts.rules import STRAIGHTEN, Finding, Kind, Rules, Scene, load_rules
 from coach.encoders.semantic import AnchorSet, Sentence, split_clauses, split_sentences
 from coach.paths import PACKAGE_DATA_DIR
 
@@ -76,10 +77,10 @@ def draft_anchor_set() -> AnchorSet | None:
 _CLEAN_FORMS = ("appreciation", "reflective", "apology", "affection", "quote")
 
 
-@lru_cache(maxsize=1)
-def _own_feeling() -> re.Pattern[str]:
+@lru_cache(maxsize=4)
+def _own_feeling(feelings_path: Path) -> re.Pattern[str]:
     """ "I feel hurt", "I'm so tired": a real feeling word about oneself (an I-statement)."""
-    words = sorted(load_feelings().all_words(), key=len, reverse=True)
+    words = sorted(load_feelings(feelings_path).all_words(), key=len, reverse=True)
     alternatives = "|".join(re.escape(word) for word in words)
     return re.compile(
         r"\bI(?:'m| am| was| feel| felt| have been| get|'ve been)\s+"
@@ -95,7 +96,7 @@ def _clean_form(scene: Scene, start: int, end: int) -> bool:
     piece = scene.text[start:end]
     if any(p.search(piece) for p in load_semantic_params().clean_patterns):
         return True
-    return bool(_own_feeling().search(scene.text, start, end))
+    return bool(_own_feeling(scene.rules.feelings_path).search(scene.text, start, end))
 
 
 # Where a sentence is cut for the meaning-based reading. Not the rules' _CLAUSE_BREAK:
@@ -103,14 +104,16 @@ def _clean_form(scene: Scene, start: int, end: int) -> bool:
 _SEMANTIC_BREAK = re.compile(r",|;|:| - |\b(?:and|but|so|because|though)\b", re.IGNORECASE)
 
 
-def semantic_candidates(text: str, existing: list[Finding]) -> list[Sentence]:
+def semantic_candidates(
+    text: str, existing: list[Finding], rules: Rules | None = None
+) -> list[Sentence]:
     """Pieces the meaning-based reading may judge: no rule finding, no clean form.
 
     A sentence where a rule already found something is not skipped whole: its
     clauses that no finding touches are read on their own ("You always make it about
     you, and honestly it's pathetic": the rules mark "You always", meaning finds the rest).
     """
-    scene = Scene(text.translate(STRAIGHTEN), load_rules())
+    scene = Scene(text.translate(STRAIGHTEN), rules or load_rules())
 
     def touched(start: int, end: int) -> bool:
         return any(f.start < end and start < f.end for f in existing)
@@ -128,14 +131,14 @@ def semantic_candidates(text: str, existing: list[Finding]) -> list[Sentence]:
     return [p for p in pieces if not _clean_form(scene, p.start, p.end)]
 
 
-def semantic_findings(text: str, existing: list[Finding]) -> list[Finding]:
+def semantic_findings(text: str, existing: list[Finding], rules: Rules) -> list[Finding]:
     """Findings for the sentences the anchors read as a horseman (none if the model is off)."""
     anchors = draft_anchor_set()
     if anchors is None:
         return []
     params = load_semantic_params()
     found = []
-    for reading in anchors.read(semantic_candidates(text, existing)):
+    for reading in anchors.read(semantic_candidates(text, existing, rules)):
         if (
             reading.label == "clean"
             or reading.share < params.share

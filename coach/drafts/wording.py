@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -19,10 +20,11 @@ from coach.drafts.lexicon import (
     FeelingsLexicon,
     NeedsLexicon,
     RequestTemplate,
+    lexicon_dir,
     load_feelings,
     load_needs,
 )
-from coach.drafts.rules import load_rules
+from coach.drafts.rules import Rules, load_rules
 from coach.errors import KnowledgeError
 
 WORD = re.compile(r"[A-Za-z0-9$][A-Za-z0-9$'’]*")
@@ -52,6 +54,7 @@ class RewriteSettings(BaseModel):
 class Wording:
     """Everything the rewriter needs, loaded and compiled once."""
 
+    rules: Rules
     feelings: FeelingsLexicon
     needs: NeedsLexicon
     settings: RewriteSettings
@@ -64,13 +67,18 @@ class Wording:
     stopwords: frozenset[str]
 
 
-@lru_cache(maxsize=1)
-def wording() -> Wording:
-    """The rewrite settings and both lexicons, validated and compiled once."""
-    feelings = load_feelings()
-    needs = load_needs()
+def wording(knowledge_dir: Path | None = None) -> Wording:
+    """The rewrite settings and the lexicons of ``knowledge_dir`` (default: the bundled ones)."""
+    return _wording_at(lexicon_dir(knowledge_dir).resolve())
+
+
+@lru_cache(maxsize=4)
+def _wording_at(lexicons: Path) -> Wording:
+    feelings = load_feelings(lexicons / "feelings.yaml")
+    needs = load_needs(lexicons / "needs.yaml")
+    rules = load_rules(knowledge_dir=lexicons.parent)
     try:
-        settings = RewriteSettings.model_validate(load_rules().rewrite)
+        settings = RewriteSettings.model_validate(rules.rewrite)
     except ValidationError as exc:
         raise KnowledgeError(f"draft_rules.yaml rewrite section is invalid: {exc}") from exc
 
@@ -86,6 +94,7 @@ def wording() -> Wording:
             raise KnowledgeError(f"draft_rules.yaml rewrite cue does not compile: {exc}") from exc
 
     return Wording(
+        rules=rules,
         feelings=feelings,
         needs=needs,
         settings=settings,

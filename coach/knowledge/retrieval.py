@@ -351,8 +351,6 @@ def get_index(settings: Settings) -> KnowledgeIndex:
         return _INDEXES[key]
 
 
-def search(query: str, *, settings: Settings | None = None, **filters: Any) -> list[SearchHit]:
-    """Search the guidance with the process settings (convenience for the public API)."""
-    from coach.config import get_settings
-
-    return get_index(settings or get_settings()).search(query, **filters)
+def search(query: str, *, settings: Settings, **filters: Any) -> list[SearchHit]:
+    """Search the guidance of ``settings``' index (the public convenience; Coach uses its own)."""
+    return get_index(settings).search(query, **filters)

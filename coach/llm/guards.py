@@ -24,7 +24,10 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from coach import safety
 from coach.data_files import YAMLError, read_yaml
+from coach.drafts.lint import content_words, lint
+from coach.drafts.wording import Wording
 from coach.errors import KnowledgeError
 
 if TYPE_CHECKING:
@@ -180,8 +183,6 @@ def drop_marker_lines(text: str) -> str:
 def _safety_problems(
     text: str, locale: str | None, context: SafetyVerdict | None, what: str
 ) -> list[Problem]:
-    from coach import safety
-
     check = safety.check_generated(text, locale, context=context)
     if check.replace:
         return [
@@ -268,10 +269,9 @@ def check_rewrite(
     *,
     locale: str | None = None,
     context: SafetyVerdict | None = None,
+    words: Wording | None = None,
 ) -> Outcome:
     """Every reason ``candidate`` cannot be shown as a rewrite of ``draft``."""
-    from coach.drafts.lint import content_words, lint
-
     limits = load_guards().rewrite
     label = candidate.style
     text = candidate.text
@@ -301,7 +301,7 @@ def check_rewrite(
     if " ".join(text.lower().split()) == " ".join(draft.lower().split()):
         problems.append(Problem(f"rewrite:{label}:unchanged", "Do not repeat the draft as is."))
 
-    checked = lint(text)
+    checked = lint(text, words=words)
     if not checked.blame_free:
         problems.append(
             Problem(f"rewrite:{label}:blame", f"The {label} version still reads as blame.")
@@ -322,9 +322,9 @@ def check_rewrite(
             )
         )
 
-    original = content_words(draft)
+    original = content_words(draft, words=words)
     if original:
-        shared = original & content_words(text)
+        shared = original & content_words(text, words=words)
         needed = min(limits.overlap_cap, max(1, math.ceil(limits.overlap_share * len(original))))
         if len(shared) < min(needed, len(original)):
             problems.append(
@@ -402,10 +402,9 @@ def check_reasons(
     *,
     locale: str | None = None,
     context: SafetyVerdict | None = None,
+    words: Wording | None = None,
 ) -> Outcome:
     """Every reason the personalised "why" cannot be shown beside ``card``."""
-    from coach.drafts.lint import content_words
-
     limits = load_guards().exercise
     outcome = Outcome()
     problems = outcome.problems
@@ -417,10 +416,10 @@ def check_reasons(
     joined = "\n".join(reasons)
     problems += _safety_problems(joined, locale, context, "exercise")
     problems += _leak_problems(joined)
-    steps = [content_words(step) for step in card.steps]
-    about_card = content_words(f"{card.title} {card.summary} {' '.join(card.steps)}")
-    about_person = content_words(description)
-    if not any(content_words(reason) & about_person for reason in reasons):
+    steps = [content_words(step, words=words) for step in card.steps]
+    about_card = content_words(f"{card.title} {card.summary} {' '.join(card.steps)}", words=words)
+    about_person = content_words(description, words=words)
+    if not any(content_words(reason, words=words) & about_person for reason in reasons):
         problems.append(
             Problem("exercise:not_personal", "Connect a reason to what the person wrote.")
         )
@@ -439,10 +438,10 @@ def check_reasons(
                 invented = True
             elif body is not None:
                 wanted = steps[number - 1]
-                shared = wanted & content_words(body)
+                shared = wanted & content_words(body, words=words)
                 if wanted and len(shared) < limits.step_match_share * len(wanted):
                     invented = True
-        if not content_words(reason) & about_card:
+        if not content_words(reason, words=words) & about_card:
             problems.append(
                 Problem("exercise:ungrounded", "Say in each reason what the exercise does.")
             )

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from coach.config import Settings
+    from coach.llm.protocol import ChatModel
 
 log = logging.getLogger("coach.llm")
 
@@ -112,7 +113,7 @@ def build_chat_model(
     return ChatOpenAI(**kwargs)
 
 
-def model_label(model: Any) -> str:
+def model_label(model: object) -> str:
     """The name that goes into ``engine: "llm:<label>"``."""
     for attribute in ("model_name", "model"):
         value = getattr(model, attribute, None)
@@ -164,7 +165,7 @@ def classify_failure(exc: BaseException) -> FallbackReason:
     return "unexpected"
 
 
-def _failure(exc: BaseException, model: Any) -> ModelCallError:
+def _failure(exc: BaseException, model: object) -> ModelCallError:
     reason = classify_failure(exc)
     log.warning(
         "llm call failed model=%s reason=%s error=%s",
@@ -193,7 +194,7 @@ def _text(content: Any) -> str:
     raise TypeError("The model returned content that is not text.")
 
 
-def _bound(model: Any, *, max_tokens: int | None, json_mode: bool) -> Any:
+def _bound(model: ChatModel, *, max_tokens: int | None, json_mode: bool) -> Any:
     kwargs: dict[str, Any] = {}
     if max_tokens is not None:
         if getattr(model, "openai_api_base", None):
@@ -210,7 +211,7 @@ def _bound(model: Any, *, max_tokens: int | None, json_mode: bool) -> Any:
 
 
 def call_model(
-    model: Any,
+    model: ChatModel,
     messages: Messages,
     *,
     max_tokens: int | None = None,
@@ -229,7 +230,7 @@ def call_model(
 
 
 async def acall_model(
-    model: Any,
+    model: ChatModel,
     messages: Messages,
     *,
     max_tokens: int | None = None,
@@ -258,7 +259,7 @@ class StreamStats:
 
 
 async def stream_model(
-    model: Any,
+    model: ChatModel,
     messages: Messages,
     stats: StreamStats,
     *,

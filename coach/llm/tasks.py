@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from coach import safety
 from coach.drafts.lint import lint
 from coach.drafts.rewrite import Rewrite, RewriteNote
+from coach.drafts.wording import wording
 from coach.llm.guards import (
     STYLES,
     MalformedOutputError,
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
     from coach.drafts.analysis import DraftAnalysis
     from coach.exercises.choose import ExerciseCard
     from coach.knowledge.retrieval import SearchHit
+    from coach.llm.protocol import ChatModel
     from coach.safety import SafetyVerdict
 
 log = logging.getLogger("coach.llm")
@@ -237,6 +240,8 @@ class _Task(ABC, Generic[T]):
     def __init__(self, settings: Settings, offline: T) -> None:
         self.settings = settings
         self.offline = offline
+        # The lint and the point-kept check read the configured knowledge folder's lexicons.
+        self.words = wording(settings.knowledge_dir)
         self.prompt_text = ""
 
     @abstractmethod
@@ -254,7 +259,7 @@ class _Task(ABC, Generic[T]):
         self.prompt_text = "\n".join(content for _, content in messages)
         return messages
 
-    def run(self, model: Any) -> EngineAnswer[T]:
+    def run(self, model: ChatModel) -> EngineAnswer[T]:
         meter = _Meter()
         notes: list[str] = []
         outcome = Outcome()
@@ -343,8 +348,6 @@ class _RewriteTask(_Task[list[Rewrite]]):
         }
 
     def _note(self, candidate: RawRewrite) -> tuple[str, str]:
-        from coach import safety
-
         ids = [p["id"] for p in self.passages]
         guidance = candidate.guidance if candidate.guidance in ids else None
         guidance = guidance or (ids[0] if ids else DEFAULT_GUIDANCE_ID)
@@ -371,7 +374,11 @@ class _RewriteTask(_Task[list[Rewrite]]):
             if candidate.style in passed or candidate.style in self.kept:
                 continue
             checked = check_rewrite(
-                candidate, self.text, locale=self.locale, context=self.safety_context
+                candidate,
+                self.text,
+                locale=self.locale,
+                context=self.safety_context,
+                words=self.words,
             )
             if not checked.ok:
                 outcome.problems += checked.problems
@@ -381,7 +388,7 @@ class _RewriteTask(_Task[list[Rewrite]]):
                 style=candidate.style,  # type: ignore[arg-type]
                 text=candidate.text,
                 why=[RewriteNote(change=why, guidance_id=guidance)],
-                lint=lint(candidate.text),
+                lint=lint(candidate.text, words=self.words),
             )
         if outcome.failure == "unsafe":
             # One unsafe candidate discredits the whole reply, not just itself.
@@ -398,7 +405,7 @@ class _RewriteTask(_Task[list[Rewrite]]):
 
 
 def rewrite_with_llm(
-    model: Any,
+    model: ChatModel,
     settings: Settings,
     text: str,
     analysis: DraftAnalysis,
@@ -419,7 +426,7 @@ def rewrite_with_llm(
 
 
 async def stream_rewrite(
-    model: Any,
+    model: ChatModel,
     settings: Settings,
     text: str,
     analysis: DraftAnalysis,
@@ -435,8 +442,6 @@ async def stream_rewrite(
     stream the screen flags is cut off at once and retracted. Whatever was streamed,
     only the final :class:`ResultEvent` has passed every check.
     """
-    from coach import safety
-
     task = _RewriteTask(settings, offline, text, analysis, passages, locale, safety_context)
     meter = _Meter()
     notes: list[str] = []
@@ -548,13 +553,14 @@ class _ExerciseTask(_Task[list[str]]):
             self.description,
             locale=self.locale,
             context=self.safety_context,
+            words=self.words,
         )
         outcome.problems += echo_problems("\n".join(reasons), self.prompt_text, "exercise")
         return (reasons if outcome.ok else None), outcome
 
 
 def personalise_exercise(
-    model: Any,
+    model: ChatModel,
     settings: Settings,
     description: str,
     card: ExerciseCard,
@@ -611,7 +617,7 @@ class _PartnerTask(_Task[str]):
 
 
 def partner_reply(
-    model: Any,
+    model: ChatModel,
     settings: Settings,
     persona: PartnerPersona,
     scenario: str,

@@ -20,27 +20,28 @@ from coach.practice.models import (
     PracticeTurn,
     TurnFeedback,
 )
-from coach.practice.rules import AREAS, HORSEMEN, MOVES, load_rules
+from coach.practice.rules import AREAS, HORSEMEN, MOVES, PracticeRules, load_rules
 
 
 def clamp(value: float) -> int:
     return max(0, min(100, round(value)))
 
 
-def _flooded(text: str, analysis: DraftAnalysis) -> bool:
-    rules = load_rules()
+def _flooded(text: str, analysis: DraftAnalysis, rules: PracticeRules) -> bool:
     if analysis.heat >= rules.moves.flooding.flooded_heat:
         return True
     return any(p.search(text) for p in rules.flooding_patterns)
 
 
-def detect_moves(text: str, analysis: DraftAnalysis) -> dict[str, str]:
+def detect_moves(
+    text: str, analysis: DraftAnalysis, rules: PracticeRules | None = None
+) -> dict[str, str]:
     """The good moves in ``text`` (move -> the words that showed it), canonical order.
 
     A move is not credited when the same turn carries a horseman that empties it
     (a sarcastic "you're right" is not validation).
     """
-    rules = load_rules()
+    rules = rules or load_rules()
     kinds = {f.kind for f in analysis.findings}
     found: dict[str, str] = {}
     for move in MOVES:
@@ -99,12 +100,17 @@ def _note(move: str, *, evidence: str | None = None, example: str | None = None)
 
 
 def assess_turn(
-    text: str, *, state: PersonaState | None = None, used: set[str] | None = None
+    text: str,
+    *,
+    state: PersonaState | None = None,
+    used: set[str] | None = None,
+    rules: PracticeRules | None = None,
 ) -> TurnFeedback:
     """Feedback on one turn: the draft analysis plus moves present and the most useful missing."""
-    analysis = analyze(text)
-    found = detect_moves(text, analysis)
-    flooded = _flooded(text, analysis)
+    rules = rules or load_rules()
+    analysis = analyze(text, rules=rules.draft_rules)
+    found = detect_moves(text, analysis, rules)
+    flooded = _flooded(text, analysis, rules)
     kinds = {f.kind for f in analysis.findings}
     state = state or PersonaState(mood=50, openness=50, defensiveness=50)
     suggestions = ranked_suggestions(

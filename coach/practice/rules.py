@@ -20,7 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coach.data_files import YAMLError, read_yaml
 from coach.drafts.analysis import KINDS, Kind
-from coach.drafts.lexicon import load_feelings
+from coach.drafts.lexicon import lexicon_dir, load_feelings
+from coach.drafts.rules import Rules as DraftRules
+from coach.drafts.rules import load_rules as load_draft_rules
 from coach.errors import KnowledgeError
 from coach.paths import PACKAGE_DATA_DIR
 
@@ -160,8 +162,13 @@ class _PersonasFile(_Strict):
 
 @dataclass(frozen=True)
 class PracticeRules:
-    """Both data files, validated, with every pattern compiled once."""
+    """Both data files, validated, with every pattern compiled once.
 
+    ``draft_rules`` are the draft analysis's rules over the same feelings lexicon:
+    a turn is analysed with them before its moves are read.
+    """
+
+    draft_rules: DraftRules
     moves: _MovesFile
     personas: _PersonasFile
     move_patterns: dict[str, tuple[re.Pattern[str], ...]]
@@ -191,9 +198,14 @@ def _compile(pattern: str, macros: dict[str, str], where: str) -> re.Pattern[str
         raise KnowledgeError(f"practice_moves.yaml: bad pattern in {where}: {exc}") from exc
 
 
-@lru_cache(maxsize=1)
-def load_rules() -> PracticeRules:
-    """Load and check both practice data files (once per process)."""
+def load_rules(knowledge_dir: Path | None = None) -> PracticeRules:
+    """Both practice data files, checked, with move cues built from the knowledge folder's
+    feelings lexicon (default: the bundled one); loaded once per process and folder."""
+    return _load_rules_at(lexicon_dir(knowledge_dir).resolve())
+
+
+@lru_cache(maxsize=4)
+def _load_rules_at(lexicons: Path) -> PracticeRules:
     moves_path, personas_path = DATA_DIR / "practice_moves.yaml", DATA_DIR / "personas.yaml"
     try:
         moves = _MovesFile.model_validate(_read_yaml(moves_path))
@@ -201,7 +213,7 @@ def load_rules() -> PracticeRules:
     except ValidationError as exc:
         raise KnowledgeError(f"A practice data file breaks its schema: {exc}") from exc
     _check_consistency(moves, personas)
-    lexicon = load_feelings()
+    lexicon = load_feelings(lexicons / "feelings.yaml")
     feelings = lexicon.all_words() | set(moves.extra_feelings)
     macros = {
         "feeling_any": _alternation(feelings | set(lexicon.pseudo_feelings)),
@@ -209,6 +221,7 @@ def load_rules() -> PracticeRules:
         "soft": moves.soft,
     }
     return PracticeRules(
+        draft_rules=load_draft_rules(knowledge_dir=lexicons.parent),
         moves=moves,
         personas=personas,
         move_patterns={

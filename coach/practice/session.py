@@ -38,14 +38,16 @@ from coach.practice.models import (
     UndoResult,
 )
 from coach.practice.partner import compose_reply, model_reply, next_state, signal_of, topic_of
-from coach.practice.rules import PERSONAS, load_rules
+from coach.practice.rules import PERSONAS, PracticeRules, load_rules
 from coach.safety import SafetyVerdict
 from coach.storage import practice as repo
 from coach.storage.repository import LOCAL_USER, Store
 
 
 def _screen(settings: Settings, text: str, locale: str | None) -> tuple[SafetyVerdict, Any]:
-    verdict = safety.screen(text, locale or settings.locale)
+    verdict = safety.screen(
+        text, locale or settings.locale, directory=safety.directory_for(settings.knowledge_dir)
+    )
     response = safety.safety_response(verdict) if verdict.level != "none" else None
     return verdict, response
 
@@ -240,7 +242,7 @@ def take_turn(
             session_status="safety_stopped",
             state=state,
         )
-    turn, keys = _play(raw, turns, text, state)
+    turn, keys = _play(raw, turns, text, state, load_rules(settings.knowledge_dir))
     engine = "offline"
     if chat_model is not None and turn.partner is not None:
         reply_text, engine = model_reply(
@@ -259,11 +261,15 @@ def take_turn(
 
 
 def _play(
-    raw: repo.SessionData, turns: list[repo.TurnData], text: str, state: PersonaState
+    raw: repo.SessionData,
+    turns: list[repo.TurnData],
+    text: str,
+    state: PersonaState,
+    rules: PracticeRules,
 ) -> tuple[PracticeTurn, list[str]]:
     """The turn's feedback, the partner's new state and scripted reply, and its line keys."""
     history = _history(turns)
-    feedback = assess_turn(text, state=state, used=set(history))
+    feedback = assess_turn(text, state=state, used=set(history), rules=rules)
     horsemen = {f.kind for f in feedback.findings}
     after = next_state(
         state, persona=raw.persona, moves=list(feedback.moves), horsemen=horsemen, history=history
@@ -282,7 +288,7 @@ def _play(
     )
     message = PartnerMessage(
         text=reply_text,
-        label=load_rules().personas.label,
+        label=rules.personas.label,
         persona=raw.persona,  # type: ignore[arg-type]
         mood_band=after.band,
     )

@@ -28,12 +28,17 @@ from coach.safety._models import (
     SafetyResponse,
     SafetyVerdict,
 )
-from coach.safety._resources import Directory, default_directory, load_directory
+from coach.safety._resources import Directory, directory_for, load_directory
+from coach.safety._response import build_response
 from coach.safety._rules import RuleSet, load_rules, parse_rules, run_rules, to_evidence
 from coach.safety._text import normalise
 
+# The country whose lines are shown when no locale is given (COACH_LOCALE's default).
+DEFAULT_LOCALE = "US"
+
 __all__ = [
     "Category",
+    "DEFAULT_LOCALE",
     "Directory",
     "Evidence",
     "GeneratedCheck",
@@ -43,6 +48,7 @@ __all__ = [
     "SafetyResponse",
     "SafetyVerdict",
     "check_generated",
+    "directory_for",
     "load_directory",
     "load_rules",
     "parse_rules",
@@ -62,28 +68,28 @@ def _as_text(text: object) -> str:
     return "" if text is None else str(text)
 
 
-def _locale(locale: str | None) -> str | None:
-    if locale:
-        return locale
-    from coach.config import get_settings
-
-    return get_settings().locale
+def _locale(locale: str | None) -> str:
+    return locale or DEFAULT_LOCALE
 
 
-def resolve_locale(locale: str | None = None) -> str:
+def resolve_locale(locale: str | None = None, *, directory: Directory | None = None) -> str:
     """The country code whose resources Coach will show (``INTL`` when unknown)."""
-    return default_directory().resolve(_locale(locale))
+    return (directory or directory_for()).resolve(_locale(locale))
 
 
 def resources_for(
-    locale: str | None = None, categories: Iterable[str] | None = None, *, emergency: bool = True
+    locale: str | None = None,
+    categories: Iterable[str] | None = None,
+    *,
+    emergency: bool = True,
+    directory: Directory | None = None,
 ) -> list[Resource]:
     """Resources for a locale. ``categories=None`` lists them all; otherwise the fitting lines.
 
-    ``locale=None`` uses ``COACH_LOCALE``. Kinds a country lacks fall back to the
-    international directory, so the list is never empty.
+    ``locale=None`` means :data:`DEFAULT_LOCALE` (surfaces pass ``COACH_LOCALE``). Kinds
+    a country lacks fall back to the international directory, so the list is never empty.
     """
-    return default_directory().select(
+    return (directory or directory_for()).select(
         _locale(locale), None if categories is None else list(categories), emergency=emergency
     )
 
@@ -93,8 +99,17 @@ def _ordered(categories: Iterable[str]) -> list[Category]:
     return [c for c in CATEGORY_ORDER if c in present]  # type: ignore[misc]
 
 
-def screen(text: str, locale: str | None = None, *, semantic: bool = True) -> SafetyVerdict:
-    """Screen one message. ``locale=None`` means the configured ``COACH_LOCALE``.
+def screen(
+    text: str,
+    locale: str | None = None,
+    *,
+    semantic: bool = True,
+    directory: Directory | None = None,
+) -> SafetyVerdict:
+    """Screen one message. ``locale=None`` means :data:`DEFAULT_LOCALE`.
+
+    The surfaces hand in ``COACH_LOCALE`` as the locale and the crisis lines of
+    ``COACH_KNOWLEDGE_DIR`` as ``directory`` (default: the bundled lines).
 
     The level is the highest of the surviving rule hits; the categories are those of all
     hits, so an urgent abuse message that also sounds hopeless names both. With
@@ -111,6 +126,8 @@ def screen(text: str, locale: str | None = None, *, semantic: bool = True) -> Sa
             level = hit.level  # type: ignore[assignment]
     evidence = to_evidence(hits, norm)
     if semantic:
+        # The trained head loads numpy and its encoder: imported on the first screen,
+        # so that importing coach.safety stays cheap.
         from coach.safety._semantic import semantic_evidence
 
         extra = semantic_evidence(raw)
@@ -121,7 +138,7 @@ def screen(text: str, locale: str | None = None, *, semantic: bool = True) -> Sa
     categories = _ordered(
         [*(c for hit in hits for c in hit.categories), *(e.category for e in evidence)]
     )
-    directory = default_directory()
+    directory = directory or directory_for()
     code = directory.resolve(_locale(locale))
     resources = (
         directory.select(code, categories, emergency=level == "urgent") if level != "none" else []
@@ -174,6 +191,4 @@ def check_generated(
 
 def safety_response(verdict: SafetyVerdict) -> SafetyResponse:
     """What Coach says for a verdict: our own words, the fitting lines, no coaching."""
-    from coach.safety._response import build_response
-
     return build_response(verdict, load_rules().responses)

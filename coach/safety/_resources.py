@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coach.data_files import YAMLError, read_yaml
 from coach.errors import KnowledgeError
+from coach.paths import default_knowledge_dir
 from coach.safety._models import Resource
 
 FALLBACK = "INTL"
@@ -129,7 +130,6 @@ def load_directory(path: Path) -> Directory:
     return Directory(raw, source=path.name)
 
 
-def default_directory() -> Directory:
-    from coach.config import get_settings
-
-    return load_directory(get_settings().knowledge_dir / RESOURCES_RELATIVE)
+def directory_for(knowledge_dir: Path | None = None) -> Directory:
+    """The crisis lines in a knowledge folder: the one Coach was given, else the bundled one."""
+    return load_directory((knowledge_dir or default_knowledge_dir()) / RESOURCES_RELATIVE)

@@ -16,6 +16,7 @@ from api.security.ratelimit import (
     client_key,
     user_key,
 )
+from api.settings import WebSettings
 from coach.config import Settings, get_settings
 from coach.storage import accounts
 from coach.storage.repository import Store
@@ -79,7 +80,7 @@ def test_the_switch_turns_limits_off(shared_index, monkeypatch: pytest.MonkeyPat
 
 
 def test_defaults_leave_a_person_alone(shared_index) -> None:
-    settings = Settings()
+    settings = WebSettings()
     assert settings.rate_limit_enabled
     # Several requests a second for a whole minute: no one typing and clicking gets there.
     assert settings.rate_limit_per_minute >= 120
@@ -205,7 +206,7 @@ def test_where_the_counts_live(
 ) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert Settings().effective_rate_limit_store == expected
+    assert WebSettings().rate_limit_backend(Settings()) == expected
 
 
 def test_database_counter_fails_open_when_the_database_is_down(

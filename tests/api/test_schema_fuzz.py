@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from api.app import create_app
+from api.settings import WebSettings
 from coach.config import Settings
 from coach.service import Coach
 
@@ -49,8 +50,8 @@ _APP = create_app(
     Settings(
         data_dir=Path(tempfile.gettempdir()) / "coach-schema-fuzz-unused",
         database_url=None,
-        rate_limit_enabled=False,
-    )
+    ),
+    web=WebSettings(rate_limit_enabled=False),
 )
 schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
 

@@ -150,10 +150,12 @@ def test_missing_kind_falls_back_per_kind() -> None:
 
 def test_coach_locale_setting_selects_resources(monkeypatch: pytest.MonkeyPatch) -> None:
     from coach.config import get_settings
+    from coach.service import Coach
 
     monkeypatch.setenv("COACH_LOCALE", "de")
     get_settings.cache_clear()
-    verdict = screen("I want to kill myself")
+    # The surfaces hand COACH_LOCALE to the facade, which hands it to the screen.
+    verdict = Coach(get_settings()).analyze_draft("I want to kill myself").safety
     assert verdict.locale == "DE"
     assert any("0800 111 0 111" in r.contact for r in verdict.resources)
 
