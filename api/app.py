@@ -20,7 +20,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
-from api import routes
+from api import pages, routes
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimitMiddleware
 from api.security import install_security
@@ -119,10 +119,11 @@ def _rate_counter(web: WebSettings, coach: Coach) -> RateCounter:
 
 
 def _routers() -> list[APIRouter]:
-    """Every module in ``api/routes`` that defines ``router``, in name order."""
+    """Every module in ``api/routes`` (JSON) and ``api/pages`` that defines ``router``."""
     found = []
-    for module in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
-        router = getattr(import_module(f"{routes.__name__}.{module.name}"), "router", None)
-        if isinstance(router, APIRouter):
-            found.append(router)
+    for package in (routes, pages):
+        for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            router = getattr(import_module(f"{package.__name__}.{module.name}"), "router", None)
+            if isinstance(router, APIRouter):
+                found.append(router)
     return found

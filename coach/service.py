@@ -1,32 +1,42 @@
-"""One facade per job: the only thing the CLI and the API call.
+"""The one facade: drafts, exercises, practice and people's data. Surfaces call nothing else.
 
-Every method follows the same one-way flow:
+A :class:`Coach` holds one configuration (its settings, the chat model when one is
+configured, the store, the search index) and hands each part what it needs. Every
+job runs the same way (:mod:`coach.pipeline`):
 
-    input checks -> safety.screen -> analysis / stages -> retrieval -> composition
+    input rails (check the text, safety.screen) -> the job -> output rails
 
-and an urgent safety verdict stops the flow right after the screen: the result
-then carries the safety response and nothing else (no coaching, no draft, no
-exercise, and no model call).
+and a stopping verdict ends the job right after the screen: the result then carries
+the safety response and nothing else (no coaching, no draft, no exercise, and no
+model call). The jobs' own steps live in their rooms: :mod:`coach.drafts.job`,
+:mod:`coach.exercises.job`, :mod:`coach.practice.session`.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from coach import log_privacy, safety
+from coach.__about__ import __version__
 from coach.config import Settings
-from coach.drafts.analysis import DraftAnalysis, analyze
-from coach.drafts.builder import IStatementDraft, build_i_statement
-from coach.drafts.rewrite import Rewrite, rewrite
+from coach.drafts import job as drafts
+from coach.drafts.job import DraftResult, IStatementResult
+from coach.drafts.stream import RewriteStream, StreamStep
 from coach.drafts.wording import Wording, wording
-from coach.exercises.choose import Constraints, ExerciseCard, choose
-from coach.inputs import check_text
-from coach.knowledge.corpus import KnowledgeBase, Source, get_knowledge
-from coach.knowledge.retrieval import KnowledgeIndex, get_index
+from coach.errors import CoachError, ConfigError, InputError, NotFoundError, RetrievalIndexError
+from coach.exercises import job as exercises
+from coach.exercises.choose import ExerciseCard
+from coach.exercises.job import ExerciseRequest, ExerciseResult
+from coach.knowledge.citations import Citation
+from coach.knowledge.corpus import KnowledgeBase, get_knowledge
+from coach.knowledge.retrieval import KnowledgeIndex, SearchHit, get_index
 from coach.llm.protocol import ChatModel
+from coach.llm.provider import build_chat_model
+from coach.pipeline import Rails
 from coach.practice import session
 from coach.practice.export import export_session
 from coach.practice.models import (
@@ -38,78 +48,46 @@ from coach.practice.models import (
     TurnResult,
     UndoResult,
 )
-from coach.safety import SafetyResponse, SafetyVerdict
-from coach.stages.classify import StageGuess, classify
-from coach.stages.model import get_stage
+from coach.practice.rules import load_rules as load_practice_rules
+from coach.safety import Resource, SafetyResponse, SafetyVerdict
+from coach.stages.model import Stage, get_stage, list_stages
 from coach.storage.repository import LOCAL_USER, ExerciseEntry, SavedDraft, Store, memory_store
 
-Status = Literal["ok", "safety"]
-
-DECISION_REMINDER = (
-    "These are suggestions. You know your relationship: you decide what, and whether, to send."
-)
+# How many technique passages ground a streamed rewrite (small models, small contexts).
+STREAM_PASSAGES = 3
 
 
-class Citation(BaseModel):
-    """A guidance passage a piece of advice rests on."""
+class Screening(BaseModel):
+    """The screen's verdict on one text and what Coach would say (empty for ``none``)."""
 
-    passage_id: str
-    title: str
-    section: str | None = None
-    sources: list[Source]
+    verdict: SafetyVerdict
+    response: SafetyResponse
 
 
-class Guarded(BaseModel):
-    """Fields every job result shares: the screen's verdict and, when urgent, the response."""
+class CrisisLines(BaseModel):
+    """Every line for a country, and the countries Coach knows lines for."""
 
-    status: Status = "ok"
-    engine: str = "offline"
-    safety: SafetyVerdict
-    safety_response: SafetyResponse | None = None
-
-
-class CitedFinding(BaseModel):
-    kind: str
-    marker: str
-    start: int
-    end: int
-    text: str
-    explanation: str
-    suggestion: str
-    citation: Citation | None
+    locale: str
+    resources: list[Resource]
+    countries: list[tuple[str, str]]
+    country_name: str | None = None
 
 
-class DraftResult(Guarded):
-    """What Coach says about a draft message."""
+class PartnerStyle(BaseModel):
+    """A practice partner style as people choose it."""
 
-    text: str | None = None
-    blame: bool | None = None
-    heat: int | None = None
-    findings: list[CitedFinding] = Field(default_factory=list)
-    i_statement: IStatementDraft | None = None
-    rewrites: list[Rewrite] = Field(default_factory=list)
-    reminder: str | None = None
-
-
-class ExerciseRequest(BaseModel):
+    id: str
+    name: str
     description: str
-    stage: str | None = None
-    who: Literal["solo", "together"] | None = None
-    minutes: int | None = Field(default=None, ge=1, le=600)
 
 
-class ExerciseResult(Guarded):
-    stage: str | None = None
-    stage_name: str | None = None
-    stage_source: Literal["explicit", "classified"] | None = None
-    stage_guess: StageGuess | None = None
-    clarifying_question: str | None = None
-    exercise: ExerciseCard | None = None
-    why: list[str] = Field(default_factory=list)
-    alternatives: list[ExerciseCard] = Field(default_factory=list)
-    relaxed: list[str] = Field(default_factory=list)
-    support_note: str | None = None
-    citations: list[Citation] = Field(default_factory=list)
+class CoachStatus(BaseModel):
+    """What a health check reports: nothing about anyone, only how Coach runs."""
+
+    version: str
+    engine: str
+    saving: bool
+    retention_days: int | None = None
 
 
 class Coach:
@@ -133,14 +111,13 @@ class Coach:
         if chat_model is not None:
             self.__dict__["chat_model"] = chat_model
 
+    # -- what the jobs are handed ------------------------------------------------------
+
     @cached_property
     def chat_model(self) -> ChatModel | None:
         """The configured model, or None offline (or when it cannot be built: offline then)."""
         if not self.settings.llm_enabled:
             return None
-        from coach.errors import CoachError
-        from coach.llm import build_chat_model
-
         try:
             return build_chat_model(self.settings)
         except CoachError:
@@ -168,54 +145,25 @@ class Coach:
         return wording(self.settings.knowledge_dir)
 
     @cached_property
-    def crisis_lines(self) -> safety.Directory:
+    def crisis_directory(self) -> safety.Directory:
         """The crisis lines of this configuration's knowledge folder."""
         return safety.directory_for(self.settings.knowledge_dir)
 
-    # -- shared steps ---------------------------------------------------------------
+    @cached_property
+    def rails(self) -> Rails:
+        """The input and output rails every job runs through."""
+        return Rails(self.settings, self.crisis_directory)
 
-    def _screen(self, text: str, locale: str | None) -> tuple[SafetyVerdict, SafetyResponse | None]:
-        verdict = safety.screen(text, locale or self.settings.locale, directory=self.crisis_lines)
-        response = safety.safety_response(verdict) if verdict.level != "none" else None
-        return verdict, response
+    @property
+    def _model(self) -> ChatModel | None:
+        """The model a job may use: none unless one is configured."""
+        return self.chat_model if self.settings.llm_enabled else None
 
-    def cite(self, passage_id: str) -> Citation | None:
-        """The citation for ``doc-id`` or ``doc-id#section-slug``; None if it does not exist."""
-        doc = self.knowledge.get(passage_id)
-        if doc is None:
-            return None
-        section = None
-        if "#" in passage_id:
-            slug = passage_id.split("#", 1)[1]
-            passage = self.knowledge.passage_map.get(passage_id)
-            section = passage.section if passage else slug.replace("-", " ").capitalize()
-        return Citation(
-            passage_id=passage_id, title=doc.title, section=section, sources=doc.sources
-        )
-
-    # -- job 1: drafts ---------------------------------------------------------------
+    # -- job 1: drafts -------------------------------------------------------------------
 
     def analyze_draft(self, text: str, *, locale: str | None = None) -> DraftResult:
         """Point at the words that will land badly, and why."""
-        return self._analyzed(text, locale)[0]
-
-    def _analyzed(self, text: str, locale: str | None) -> tuple[DraftResult, DraftAnalysis | None]:
-        """The draft result and the analysis behind it (None when the screen stopped us)."""
-        check_text(text, max_chars=self.settings.max_text_chars)
-        verdict, response = self._screen(text, locale)
-        if verdict.level == "urgent":
-            return DraftResult(status="safety", safety=verdict, safety_response=response), None
-        analysis = analyze(text, rules=self.words.rules)
-        result = DraftResult(
-            safety=verdict,
-            safety_response=response,
-            text=text,
-            blame=analysis.blame,
-            heat=analysis.heat,
-            findings=self._cited(analysis),
-            reminder=DECISION_REMINDER,
-        )
-        return result, analysis
+        return drafts.analyzed(self.rails, self.words, self.knowledge, text, locale)[0]
 
     def rewrite_draft(
         self, text: str, *, locale: str | None = None, use_llm: bool = True
@@ -223,40 +171,66 @@ class Coach:
         """The analysis plus an I-statement scaffold and two or three rewrites.
 
         ``use_llm=False`` keeps the offline rewrites even when a model is configured
-        (the streaming route asks the model itself).
+        (a page that streams the model's rewrites asks for them separately).
         """
-        result, analysis = self._analyzed(text, locale)
+        result, analysis = drafts.analyzed(self.rails, self.words, self.knowledge, text, locale)
         if analysis is None:
             return result
-        result.i_statement = build_i_statement(text, analysis, words=self.words)
-        result.rewrites = rewrite(text, analysis, words=self.words)
+        drafts.add_rewrites(result, analysis, self.words)
         if use_llm and self.settings.llm_enabled:
-            self._rewrite_with_model(result, analysis, locale)
+            model = self.chat_model
+            if model is None:
+                result.engine = "offline-fallback"
+                return result
+            drafts.rewrite_with_model(
+                result,
+                analysis,
+                model=model,
+                settings=self.settings,
+                passages=self.index.search(text, k=4, kind="technique"),
+                locale=locale,
+            )
         return result
 
-    def _rewrite_with_model(
-        self, result: DraftResult, analysis: DraftAnalysis, locale: str | None
-    ) -> None:
-        """Richer rewrites from the model, checked like ours; ours stay if it fails."""
-        if self.chat_model is None:
-            result.engine = "offline-fallback"
-            return
-        from coach.llm import rewrite_with_llm
-
-        text = result.text or ""
-        passages = self.index.search(text, k=4, kind="technique")
-        answer = rewrite_with_llm(
-            self.chat_model,
-            self.settings,
-            text,
-            analysis,
-            passages,
-            result.rewrites,
+    def rewrite_draft_stream(self, text: str, *, locale: str | None = None) -> RewriteStream:
+        """The checked draft with offline rewrites now, the model's to stream (``steps()``)."""
+        result, analysis = drafts.analyzed(self.rails, self.words, self.knowledge, text, locale)
+        if analysis is not None:
+            drafts.add_rewrites(result, analysis, self.words)
+        model = self._model if analysis is not None else None
+        return RewriteStream(
+            result=result,
+            analysis=analysis,
+            rails=self.rails,
+            settings=self.settings,
+            model=model,
+            passages=self.technique_passages(text) if model is not None else [],
             locale=locale,
-            safety_context=result.safety,
         )
-        result.rewrites = answer.value
-        result.engine = answer.engine
+
+    def technique_passages(self, text: str, k: int = STREAM_PASSAGES) -> list[SearchHit]:
+        """Technique guidance for a streamed rewrite; none when the index is unavailable."""
+        try:
+            return self.index.search(text, k=k, kind="technique")
+        except RetrievalIndexError:
+            return []  # the model can still work from the analysis alone
+
+    def compose_i_statement(
+        self,
+        *,
+        observation: str,
+        feeling: str,
+        need: str,
+        request: str,
+        locale: str | None = None,
+    ) -> IStatementResult:
+        """The builder's four parts as one linted sentence; screened like any input."""
+        parts = {"observation": observation, "feeling": feeling, "need": need, "request": request}
+        return drafts.compose(self.rails, self.words, parts, locale)
+
+    def feeling_words(self) -> list[str]:
+        """Every feeling word the builder offers, sorted."""
+        return sorted(self.words.feelings.all_words())
 
     def save_draft(self, result: DraftResult, *, user_id: str = LOCAL_USER) -> str | None:
         """Keep a checked draft in history (only when the person asks). Never urgent ones."""
@@ -266,157 +240,51 @@ class Coach:
             user_id=user_id, text=result.text, result=result.model_dump(mode="json")
         )
 
-    def _cited(self, analysis: DraftAnalysis) -> list[CitedFinding]:
-        return [
-            CitedFinding(
-                kind=f.kind,
-                marker=f.marker,
-                start=f.start,
-                end=f.end,
-                text=f.text,
-                explanation=f.explanation,
-                suggestion=f.suggestion,
-                citation=self.cite(f.guidance_id) if f.guidance_id else None,
-            )
-            for f in analysis.findings
-        ]
+    def saved_drafts(self, *, user_id: str = LOCAL_USER) -> list[SavedDraft]:
+        """The drafts this person chose to keep, newest first."""
+        return self.store.list_drafts(user_id=user_id)
 
-    # -- job 2: exercises ------------------------------------------------------------
+    # -- job 2: exercises ----------------------------------------------------------------
+
+    def stages(self) -> list[Stage]:
+        """The stages of starting over, in their usual order."""
+        return list_stages()
+
+    def stage(self, stage_id: str) -> Stage:
+        """One stage; :class:`NotFoundError` names the valid ids otherwise."""
+        return get_stage(stage_id)
 
     def recommend_exercise(
         self, request: ExerciseRequest, *, user_id: str = LOCAL_USER, locale: str | None = None
     ) -> ExerciseResult:
         """One fitting exercise and two alternatives, different from what was given before."""
-        check_text(request.description, max_chars=self.settings.max_text_chars, what="description")
-        verdict, response = self._screen(request.description, locale)
-        if verdict.level == "urgent":
-            return ExerciseResult(status="safety", safety=verdict, safety_response=response)
-
-        guess = classify(request.description)
-        if request.stage:
-            stage_id, source = get_stage(request.stage).id, "explicit"
-        else:
-            stage_id, source = guess.stage, "classified"
-        stage = get_stage(stage_id)
-        constraints = Constraints(
-            who=request.who,
-            minutes=request.minutes,
-            exclude_partner_contact=verdict.level == "caution",
+        result, choice = exercises.recommend(
+            request,
+            rails=self.rails,
+            knowledge=self.knowledge,
+            index=self.index,
+            store=self.store,
+            user_id=user_id,
+            locale=locale,
         )
-        similarity = {
-            hit.doc_id: hit.score
-            for hit in self.index.search(request.description, k=60, kind="exercise")
-        }
-        recent = self.store.recent_exercise_ids(user_id=user_id)
-        choice = choose(
-            self.knowledge,
-            stage=stage_id,
-            constraints=constraints,
-            similarity=similarity,
-            recent=recent,
-        )
-        result = ExerciseResult(
-            safety=verdict,
-            safety_response=response,
-            stage=stage_id,
-            stage_name=stage.name,
-            stage_source=source,
-            stage_guess=guess,
-            clarifying_question=(
-                guess.clarifying_question
-                if source == "classified" and guess.needs_clarification
-                else None
-            ),
-        )
-        if verdict.level == "caution":
-            result.support_note = (
-                "Some of what you wrote suggests things may not feel safe or equal right now. "
-                "These suggestions are for you alone; nothing here asks you to confront your "
-                "partner. Talking with a counsellor or advocate can help."
-            )
         if choice is None:
             return result
-        self.store.record_recommendation(
-            user_id=user_id, exercise_id=choice.exercise.id, stage=stage_id
-        )
-        result.exercise = choice.exercise
-        result.alternatives = choice.alternatives
-        result.relaxed = choice.relaxed
-        result.why = self._why(choice.exercise, stage_id, guess, source, request)
         if self.settings.llm_enabled:
-            self._personalise_with_model(result, request, verdict, locale)
-        result.citations = [
-            c
-            for c in (self.cite(choice.exercise.id), self.cite(f"stage-{stage_id}"))
-            if c is not None
-        ]
-        return result
-
-    def _personalise_with_model(
-        self,
-        result: ExerciseResult,
-        request: ExerciseRequest,
-        verdict: SafetyVerdict,
-        locale: str | None,
-    ) -> None:
-        """Say why the exercise fits in the person's terms; the steps stay the guidance's."""
-        if self.chat_model is None or result.exercise is None:
-            result.engine = "offline-fallback"
-            return
-        from coach.llm import personalise_exercise
-
-        answer = personalise_exercise(
-            self.chat_model,
-            self.settings,
-            request.description,
-            result.exercise,
-            result.why,
-            locale=locale,
-            safety_context=verdict,
-        )
-        result.why = answer.value
-        result.engine = answer.engine
-
-    def _why(
-        self,
-        card: ExerciseCard,
-        stage_id: str,
-        guess: StageGuess,
-        source: str,
-        request: ExerciseRequest,
-    ) -> list[str]:
-        stage = get_stage(stage_id)
-        reasons = []
-        if source == "explicit":
-            reasons.append(f"You asked for the '{stage.name}' stage: {stage.description}")
-        else:
-            cues = ", ".join(f'"{c.text}"' for c in guess.cues[:3])
-            said = f" (you mentioned {cues})" if cues else ""
-            reasons.append(f"What you wrote sounds like '{stage.name}'{said}: {stage.description}")
-        if stage_id in card.stages:
-            reasons.append(f"{card.title}: {card.summary}")
-        else:
-            reasons.append(
-                f"{card.title} comes from another stage because nothing tagged "
-                f"'{stage.name}' fit your other choices: {card.summary}"
+            exercises.personalise(
+                result, request, model=self.chat_model, settings=self.settings, locale=locale
             )
-        together = "on your own" if card.who == "solo" else "together"
-        fit = [f"{card.duration_minutes} minutes", together]
-        if request.minutes and card.duration_minutes <= request.minutes:
-            fit[0] += f" (within your {request.minutes})"
-        reasons.append("It takes about " + " and is done ".join(fit) + ".")
-        return reasons
+        exercises.add_citations(result, self.knowledge)
+        return result
 
     def mark_exercise_done(
         self, exercise_id: str, *, reflection: str | None = None, user_id: str = LOCAL_USER
     ) -> ExerciseEntry:
-        from coach.errors import NotFoundError
-
+        """Record that an exercise was done, with an optional short reflection."""
         if self.knowledge.get(exercise_id) is None or "#" in exercise_id:
             raise NotFoundError(f"There is no exercise called {exercise_id!r}.")
         if reflection is not None:
             if reflection.strip():
-                check_text(reflection, max_chars=self.settings.max_text_chars, what="reflection")
+                self.rails.check(reflection, what="reflection")
             else:
                 reflection = None
         return self.store.mark_exercise_done(
@@ -426,47 +294,20 @@ class Coach:
     def exercise_history(self, *, user_id: str = LOCAL_USER) -> list[ExerciseEntry]:
         return self.store.exercise_history(user_id=user_id)
 
-    # -- everything one person has stored -------------------------------------------
-
-    def saved_drafts(self, *, user_id: str = LOCAL_USER) -> list[SavedDraft]:
-        """The drafts this person chose to keep, newest first."""
-        return self.store.list_drafts(user_id=user_id)
-
-    def export_user_data(self, *, user_id: str = LOCAL_USER) -> dict[str, Any]:
-        """Everything stored for one person (drafts, exercises, practice), JSON-ready."""
-        data = self.store.export_user(user_id=user_id)
-        data.update(session.export_practice(self.store, user_id=user_id))
-        return data
-
-    def delete_user_data(self, *, user_id: str = LOCAL_USER) -> dict[str, int]:
-        """Delete every row that belongs to one person; counts per kind of data."""
-        # Practice rows first: they hang off the user row the second call removes.
-        counts = session.delete_practice(self.store, user_id=user_id)
-        counts.update(self.store.delete_user_data(user_id=user_id))
-        return counts
-
-    def purge_expired(self, *, days: int | None = None) -> dict[str, int]:
-        """Delete everyone's stored rows older than ``days`` (default COACH_RETENTION_DAYS)."""
-        from datetime import UTC, datetime, timedelta
-
-        from coach.errors import ConfigError, InputError
-
-        days = days if days is not None else self.settings.retention_days
-        if days is None:
-            raise ConfigError(
-                "No retention period is set, so there is nothing to purge.",
-                hint="Set COACH_RETENTION_DAYS, or pass --days N.",
-            )
-        if days < 1:
-            raise InputError("The retention period must be at least one day.")
-        return self.store.purge_before(cutoff=datetime.now(UTC) - timedelta(days=days))
-
     def list_exercises(self, *, stage: str | None = None) -> list[ExerciseCard]:
         if stage is not None:
             get_stage(stage)  # unknown stage -> clear error
         return [ExerciseCard.from_document(doc) for doc in self.knowledge.exercises(stage)]
 
-    # -- job 3: practice -------------------------------------------------------------
+    # -- job 3: practice -----------------------------------------------------------------
+
+    def partner_styles(self) -> list[PartnerStyle]:
+        """The practice partner styles, in the order people are offered them."""
+        rules = load_practice_rules().personas
+        return [
+            PartnerStyle(id=key, name=spec.name, description=spec.description)
+            for key, spec in rules.personas.items()
+        ]
 
     def start_practice(
         self,
@@ -481,7 +322,7 @@ class Coach:
         """Open a session, or the safety response when the scenario describes harm."""
         return session.start_practice(
             self.store,
-            self.settings,
+            self.rails,
             scenario=scenario,
             goal=goal,
             persona=persona,
@@ -496,7 +337,7 @@ class Coach:
         """Feedback on one turn and the simulated partner's reply, or the safety response."""
         return session.take_turn(
             self.store,
-            self.settings,
+            self.rails,
             session_id=session_id,
             text=text,
             user_id=user_id,
@@ -537,3 +378,86 @@ class Coach:
     ) -> str:
         """One session as JSON or as a Markdown transcript with the feedback."""
         return export_session(self.store, session_id=session_id, user_id=user_id, fmt=fmt)
+
+    # -- safety on its own ---------------------------------------------------------------
+
+    def screen(self, text: str, *, locale: str | None = None) -> Screening:
+        """The screen's verdict on one text, and what Coach would say about it."""
+        verdict = self.rails.screen(text, locale=locale).verdict
+        return Screening(verdict=verdict, response=safety.safety_response(verdict))
+
+    def crisis_lines(self, locale: str | None = None) -> CrisisLines:
+        """Every line for ``locale`` (default COACH_LOCALE), never empty."""
+        directory = self.crisis_directory
+        code = safety.resolve_locale(locale or self.settings.locale, directory=directory)
+        names = directory.names
+        return CrisisLines(
+            locale=code,
+            resources=safety.resources_for(code, None, directory=directory),
+            countries=sorted(names.items(), key=lambda item: (item[0] == "INTL", item[1])),
+            country_name=names.get(code) if code != "INTL" else None,
+        )
+
+    # -- everything one person has stored ------------------------------------------------
+
+    def export_user_data(self, *, user_id: str = LOCAL_USER) -> dict[str, Any]:
+        """Everything stored for one person (drafts, exercises, practice), JSON-ready."""
+        data = self.store.export_user(user_id=user_id)
+        data.update(session.export_practice(self.store, user_id=user_id))
+        return data
+
+    def delete_user_data(self, *, user_id: str = LOCAL_USER) -> dict[str, int]:
+        """Delete every row that belongs to one person; counts per kind of data."""
+        # Practice rows first: they hang off the user row the second call removes.
+        counts = session.delete_practice(self.store, user_id=user_id)
+        counts.update(self.store.delete_user_data(user_id=user_id))
+        return counts
+
+    def purge_expired(self, *, days: int | None = None) -> dict[str, int]:
+        """Delete everyone's stored rows older than ``days`` (default COACH_RETENTION_DAYS)."""
+        days = days if days is not None else self.settings.retention_days
+        if days is None:
+            raise ConfigError(
+                "No retention period is set, so there is nothing to purge.",
+                hint="Set COACH_RETENTION_DAYS, or pass --days N.",
+            )
+        if days < 1:
+            raise InputError("The retention period must be at least one day.")
+        return self.store.purge_before(cutoff=datetime.now(UTC) - timedelta(days=days))
+
+    def status(self) -> CoachStatus:
+        """How this Coach runs: its version, engine, and whether and how long it keeps data."""
+        return CoachStatus(
+            version=__version__,
+            engine=self.settings.engine_mode,
+            saving=not self.settings.dont_save,
+            retention_days=self.settings.retention_days,
+        )
+
+
+__all__ = [
+    "Citation",
+    "Coach",
+    "CoachStatus",
+    "CrisisLines",
+    "DraftResult",
+    "ExerciseCard",
+    "ExerciseEntry",
+    "ExerciseRequest",
+    "ExerciseResult",
+    "HintResult",
+    "IStatementResult",
+    "PartnerStyle",
+    "PracticeSession",
+    "PracticeStart",
+    "PracticeSummary",
+    "Resource",
+    "SafetyResponse",
+    "SafetyVerdict",
+    "Screening",
+    "SessionListItem",
+    "Stage",
+    "StreamStep",
+    "TurnResult",
+    "UndoResult",
+]

@@ -208,11 +208,7 @@ def app_settings(shared_index: Path, monkeypatch: pytest.MonkeyPatch) -> Setting
 
 
 def make_client(settings: Settings, model: Any = None) -> TestClient:
-    app = create_app(settings)
-    if model is not None:
-        app.state.chat_model = model
-        app.state.coach.__dict__["chat_model"] = model
-    return TestClient(app, raise_server_exceptions=False)
+    return TestClient(create_app(settings, chat_model=model), raise_server_exceptions=False)
 
 
 def form_token(client: TestClient) -> dict[str, str]:

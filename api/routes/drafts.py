@@ -1,13 +1,23 @@
-"""Job 1: check a draft message and rewrite it as an "I" statement."""
+"""Job 1: check a draft message and rewrite it as an "I" statement, or stream the rewrites.
+
+The streamed route sends server-sent events (see :mod:`coach.drafts.stream`):
+``safety`` and nothing else for an urgent message, else ``token``s, maybe
+``retract``, then ``done`` with the result that passed every check. Bad input is a
+plain JSON error before any stream starts.
+"""
 
 from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from sse_starlette.sse import EventSourceResponse
 
 from api.deps import CoachDep
-from coach.service import DraftResult
+from coach.service import DraftResult, StreamStep
 
 router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
 
@@ -27,3 +37,15 @@ async def analyze_draft(body: DraftRequest, coach: CoachDep) -> DraftResult:
 async def rewrite_draft(body: DraftRequest, coach: CoachDep) -> DraftResult:
     """The analysis plus an I-statement scaffold and rewrites; safety response if urgent."""
     return await run_in_threadpool(coach.rewrite_draft, body.text, locale=body.locale)
+
+
+@router.post("/rewrite/stream", response_class=EventSourceResponse)
+async def rewrite_draft_stream(body: DraftRequest, coach: CoachDep) -> EventSourceResponse:
+    """Rewrites as server-sent events: ``token``s, maybe ``retract``, then ``done``."""
+    stream = await run_in_threadpool(coach.rewrite_draft_stream, body.text, locale=body.locale)
+    return EventSourceResponse(_events(stream.steps()))
+
+
+async def _events(steps: AsyncIterator[StreamStep]) -> AsyncIterator[dict[str, str]]:
+    async for step in steps:
+        yield {"event": step.name, "data": json.dumps(step.data, ensure_ascii=False)}

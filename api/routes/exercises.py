@@ -9,10 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.deps import CoachDep, UserDep
-from coach.exercises.choose import ExerciseCard
-from coach.service import ExerciseRequest, ExerciseResult
-from coach.stages.model import Stage, list_stages
-from coach.storage.repository import ExerciseEntry
+from coach.service import ExerciseCard, ExerciseEntry, ExerciseRequest, ExerciseResult, Stage
 
 router = APIRouter(tags=["exercises"])
 
@@ -30,9 +27,9 @@ class DoneRequest(BaseModel):
 
 
 @router.get("/v1/stages", response_model=list[Stage])
-def stages() -> list[Stage]:
+def stages(coach: CoachDep) -> list[Stage]:
     """The stages of starting over, with one line each."""
-    return list_stages()
+    return coach.stages()
 
 
 @router.post(

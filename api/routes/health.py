@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import SettingsDep
-from coach.__about__ import __version__
+from api.deps import CoachDep
 
 router = APIRouter(tags=["system"])
 
@@ -22,12 +21,6 @@ class Health(BaseModel):
 
 
 @router.get("/healthz", response_model=Health)
-def healthz(settings: SettingsDep) -> Health:
+def healthz(coach: CoachDep) -> Health:
     """Answers 200 while the server runs; ``engine`` is ``offline`` or ``llm:<model>``."""
-    return Health(
-        status="ok",
-        version=__version__,
-        engine=settings.engine_mode,
-        saving=not settings.dont_save,
-        retention_days=settings.retention_days,
-    )
+    return Health(status="ok", **coach.status().model_dump())

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import CoachDep, UserDep
 from api.downloads import practice_download
-from coach.practice.models import (
+from coach.service import (
     HintResult,
     PracticeSession,
     PracticeStart,

@@ -9,17 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.deps import CoachDep, SettingsDep
+from api.deps import CoachDep
 from coach.errors import InputError
-from coach.safety import (
-    Resource,
-    SafetyResponse,
-    SafetyVerdict,
-    resolve_locale,
-    resources_for,
-    safety_response,
-    screen,
-)
+from coach.service import Resource, SafetyResponse, SafetyVerdict
 
 router = APIRouter(prefix="/v1", tags=["safety"])
 
@@ -42,29 +34,23 @@ class ResourceList(BaseModel):
 
 
 @router.post("/safety/screen", response_model=ScreenResult)
-def screen_text(body: ScreenRequest, coach: CoachDep, settings: SettingsDep) -> ScreenResult:
+def screen_text(body: ScreenRequest, coach: CoachDep) -> ScreenResult:
     """Screen one text; ``response`` is what Coach would say (empty for level ``none``)."""
     # The same length limit as every job: screening takes time in proportion to length.
-    if len(body.text) > settings.max_text_chars:
+    limit = coach.settings.max_text_chars
+    if len(body.text) > limit:
         raise InputError(
-            f"The text is {len(body.text):,} characters long; "
-            f"the limit is {settings.max_text_chars:,}.",
+            f"The text is {len(body.text):,} characters long; the limit is {limit:,}.",
             hint="Screen it in parts.",
         )
-    verdict = screen(body.text, body.locale or settings.locale, directory=coach.crisis_lines)
-    return ScreenResult(verdict=verdict, response=safety_response(verdict))
+    screening = coach.screen(body.text, locale=body.locale)
+    return ScreenResult(verdict=screening.verdict, response=screening.response)
 
 
 @router.get("/resources", response_model=ResourceList)
 def list_resources(
-    coach: CoachDep,
-    settings: SettingsDep,
-    locale: str | None = Query(default=None, max_length=16),
+    coach: CoachDep, locale: str | None = Query(default=None, max_length=16)
 ) -> ResourceList:
     """All resources for a locale, falling back to the international directory."""
-    chosen = locale or settings.locale
-    lines = coach.crisis_lines
-    return ResourceList(
-        locale=resolve_locale(chosen, directory=lines),
-        resources=resources_for(chosen, directory=lines),
-    )
+    lines = coach.crisis_lines(locale)
+    return ResourceList(locale=lines.locale, resources=lines.resources)

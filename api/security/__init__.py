@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api.pages.render import TEMPLATES
 from api.security.csrf import csrf_input, signed_in
 from api.security.middleware import SecurityMiddleware
 
 
 def install_security(app: FastAPI) -> None:
     """Add the middleware and the template helpers every page form relies on."""
-    from api.routes.pages import TEMPLATES
-
     TEMPLATES.env.globals.update(csrf_input=csrf_input, signed_in=signed_in)
     app.add_middleware(SecurityMiddleware)
 

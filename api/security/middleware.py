@@ -28,6 +28,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import STATUS_BY_CODE, error_body
+from api.pages.render import render
 from api.security import auth
 from api.security.cookies import CSRF_COOKIE, SESSION_COOKIE, secure_cookies
 from api.security.csrf import CsrfState, replaying, submitted_token
@@ -190,6 +191,4 @@ def _sign_in_needed(request: Request, api: bool, caller: auth.Caller) -> Respons
 
 def _csrf_failed(request: Request) -> Response:
     # Rendered like every page (help link, quick exit); it quotes nothing that was sent.
-    from api.routes.pages import _render
-
-    return _render(request, "csrf_failed.html", status_code=403)
+    return render(request, "csrf_failed.html", status_code=403)

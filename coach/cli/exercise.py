@@ -9,8 +9,7 @@ import typer
 from coach.cli._app import app, console
 
 if TYPE_CHECKING:
-    from coach.service import ExerciseResult
-    from coach.storage.repository import ExerciseEntry
+    from coach.service import ExerciseEntry, ExerciseResult
 
 
 @app.command("exercise")

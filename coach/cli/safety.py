@@ -20,11 +20,10 @@ def screen_command(
 ) -> None:
     """Screen a message for safety risks and list the help that fits."""
     from coach.cli._common import get_coach
-    from coach.safety import safety_response, screen
 
     message = sys.stdin.read() if text == "-" else text
-    coach = get_coach()
-    verdict = screen(message, locale or coach.settings.locale, directory=coach.crisis_lines)
+    screening = get_coach().screen(message, locale=locale)
+    verdict = screening.verdict
     if as_json:
         console.print_json(verdict.model_dump_json())
         return
@@ -37,7 +36,7 @@ def screen_command(
         console.print(f"  {item.rule} ({item.level}) at {item.start}-{item.end}", markup=False)
     if verdict.level != "none":
         console.print()
-        console.print(safety_response(verdict).message, markup=False)
+        console.print(screening.response.message, markup=False)
         for resource in verdict.resources:
             url = f"  {resource.url}" if resource.url else ""
             console.print(f"- {resource.name}: {resource.contact}{url}", markup=False)

@@ -12,8 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, computed_field
 
 from coach.drafts.rules import Finding
+from coach.pipeline import Guarded
 from coach.practice.rules import Area, Move, Persona, SessionStatus, load_rules
-from coach.safety import SafetyResponse, SafetyVerdict
 
 
 class PersonaState(BaseModel):
@@ -133,20 +133,13 @@ class SessionListItem(BaseModel):
     updated_at: datetime
 
 
-class _Guarded(BaseModel):
-    status: Literal["ok", "safety"] = "ok"
-    engine: str = "offline"
-    safety: SafetyVerdict
-    safety_response: SafetyResponse | None = None
-
-
-class PracticeStart(_Guarded):
+class PracticeStart(Guarded):
     """A new session, or (status "safety") the safety response and no session."""
 
     session: PracticeSession | None = None
 
 
-class TurnResult(_Guarded):
+class TurnResult(Guarded):
     """The turn with its feedback and the partner's reply, or the safety response."""
 
     turn: PracticeTurn | None = None

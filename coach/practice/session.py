@@ -17,12 +17,10 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from coach import safety
-from coach.config import Settings
 from coach.errors import InputError
-from coach.inputs import check_text
 from coach.knowledge.corpus import KnowledgeBase
 from coach.llm.protocol import ChatModel
+from coach.pipeline import Rails
 from coach.practice.feedback import assess_turn, clamp, ranked_suggestions, summarise
 from coach.practice.models import (
     HintResult,
@@ -44,15 +42,7 @@ from coach.storage import practice as repo
 from coach.storage.repository import LOCAL_USER, Store
 
 
-def _screen(settings: Settings, text: str, locale: str | None) -> tuple[SafetyVerdict, Any]:
-    verdict = safety.screen(
-        text, locale or settings.locale, directory=safety.directory_for(settings.knowledge_dir)
-    )
-    response = safety.safety_response(verdict) if verdict.level != "none" else None
-    return verdict, response
-
-
-def _stops_practice(verdict: SafetyVerdict) -> bool:
+def stops_practice(verdict: SafetyVerdict) -> bool:
     """Urgent, or abuse named by a rule.
 
     Rehearsing reconciliation with someone who is abusive can put a person at risk. A
@@ -116,7 +106,7 @@ def _validate_persona(persona: str) -> str:
 
 def start_practice(
     store: Store,
-    settings: Settings,
+    rails: Rails,
     *,
     scenario: str,
     goal: str,
@@ -126,16 +116,33 @@ def start_practice(
     locale: str | None = None,
 ) -> PracticeStart:
     """Open a session, or refuse with the safety response when the scenario describes harm."""
-    check_text(scenario, max_chars=settings.max_text_chars, what="scenario")
-    check_text(goal, max_chars=settings.max_text_chars, what="goal")
+    rails.check(scenario, what="scenario")
+    rails.check(goal, what="goal")
     _validate_persona(persona)
-    verdict, response = _screen(settings, f"{scenario}\n{goal}", locale)
-    if _stops_practice(verdict):
-        return PracticeStart(status="safety", safety=verdict, safety_response=response)
+    screened = rails.screen(f"{scenario}\n{goal}", locale=locale, stop=stops_practice)
+    if screened.stopped:
+        return PracticeStart.stopped(screened)
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    opening, start = _opening(persona, scenario, seed)
+    data = repo.create_session(
+        store,
+        user_id=user_id,
+        persona=persona,
+        scenario=scenario,
+        goal=goal,
+        seed=seed,
+        opening=opening,
+        state=start.model_dump(mode="json", exclude={"band"}),
+    )
+    # The stored opening keeps its keys; the model only carries the message.
+    data = repo.SessionData(**{**data.__dict__, "opening": opening["message"]})
+    return PracticeStart.screened(screened, session=_session_model(data, []))
 
+
+def _opening(persona: str, scenario: str, seed: int) -> tuple[dict[str, Any], PersonaState]:
+    """The partner's first line (with its key, so it is never said again) and starting state."""
     rules = load_rules()
     spec = rules.personas.personas[persona]  # type: ignore[index]
-    seed = secrets.randbelow(2**31) if seed is None else seed
     rng = random.Random(f"{seed}:opening")
     line_index = rng.randrange(len(spec.opening))
     start = PersonaState(
@@ -152,19 +159,7 @@ def start_practice(
         ).model_dump(mode="json"),
         "keys": [f"opening:{line_index}"],
     }
-    data = repo.create_session(
-        store,
-        user_id=user_id,
-        persona=persona,
-        scenario=scenario,
-        goal=goal,
-        seed=seed,
-        opening=opening,
-        state=start.model_dump(mode="json", exclude={"band"}),
-    )
-    # The stored opening keeps its keys; the model only carries the message.
-    data = repo.SessionData(**{**data.__dict__, "opening": opening["message"]})
-    return PracticeStart(safety=verdict, safety_response=response, session=_session_model(data, []))
+    return opening, start
 
 
 def _load(
@@ -211,7 +206,7 @@ def _history(turns: list[repo.TurnData]) -> dict[str, int]:
 
 def take_turn(
     store: Store,
-    settings: Settings,
+    rails: Rails,
     *,
     session_id: str,
     text: str,
@@ -229,34 +224,24 @@ def take_turn(
     raw, turns = repo.load_session(store, user_id=user_id, session_id=session_id)
     data = _unwrapped(raw)
     _require_active(data)
-    check_text(text, max_chars=settings.max_text_chars)
+    rails.check(text)
     state = _state(data.state)
-    verdict, response = _screen(settings, text, locale)
-    if _stops_practice(verdict):
+    screened = rails.screen(text, locale=locale, stop=stops_practice)
+    if screened.stopped:
         # The words are not kept: the role-play stops here and only the status changes.
         repo.update_session(store, user_id=user_id, session_id=session_id, status="safety_stopped")
-        return TurnResult(
-            status="safety",
-            safety=verdict,
-            safety_response=response,
-            session_status="safety_stopped",
-            state=state,
-        )
+        return TurnResult.stopped(screened, session_status="safety_stopped", state=state)
+    settings = rails.settings
     turn, keys = _play(raw, turns, text, state, load_rules(settings.knowledge_dir))
     engine = "offline"
     if chat_model is not None and turn.partner is not None:
         reply_text, engine = model_reply(
-            chat_model, settings, data, turns, text, turn.partner.text, locale, verdict
+            chat_model, settings, data, turns, text, turn.partner.text, locale, screened.verdict
         )
         turn.partner.text = reply_text
     _save(store, user_id=user_id, session_id=session_id, turn=turn, keys=keys)
-    return TurnResult(
-        engine=engine,
-        safety=verdict,
-        safety_response=response,
-        turn=turn,
-        session_status="active",
-        state=turn.state_after,
+    return TurnResult.screened(
+        screened, engine=engine, turn=turn, session_status="active", state=turn.state_after
     )
 
 

@@ -38,7 +38,6 @@ DEFAULT_LOCALE = "US"
 
 __all__ = [
     "Category",
-    "DEFAULT_LOCALE",
     "Directory",
     "Evidence",
     "GeneratedCheck",

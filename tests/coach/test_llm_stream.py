@@ -18,6 +18,7 @@ from coach.config import Settings
 from coach.drafts.analysis import analyze
 from coach.drafts.rewrite import rewrite
 from coach.llm import ResultEvent, RetractEvent, TokenEvent, stream_rewrite
+from coach.service import Coach
 
 DRAFT = "You never help with the dishes, you're so lazy."
 GOOD = json.dumps(
@@ -118,14 +119,11 @@ def parse_sse(body: str) -> list[tuple[str, Any]]:
 @pytest.fixture
 def no_passages(monkeypatch: pytest.MonkeyPatch) -> None:
     # Retrieval has its own tests; these stay fast and model-free.
-    monkeypatch.setattr("api.routes.drafts_stream._passages", lambda coach, text: [])
+    monkeypatch.setattr(Coach, "technique_passages", lambda self, text, k=3: [])
 
 
 def client_for(settings: Settings, model: Any = None) -> TestClient:
-    app = create_app(settings)
-    if model is not None:
-        app.state.chat_model = model
-    return TestClient(app, raise_server_exceptions=False)
+    return TestClient(create_app(settings, chat_model=model), raise_server_exceptions=False)
 
 
 URL = "/v1/drafts/rewrite/stream"

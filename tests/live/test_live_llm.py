@@ -139,11 +139,10 @@ def test_sse_route_end_to_end(live_settings: Settings, monkeypatch: pytest.Monke
     from tests.live.samples import technique_passages
 
     monkeypatch.setattr(
-        "api.routes.drafts_stream._passages",
-        lambda coach, text: technique_passages(live_settings),
+        "coach.service.Coach.technique_passages",
+        lambda self, text, k=3: technique_passages(live_settings),
     )
-    app = create_app(live_settings)
-    app.state.chat_model = fresh_async_model(live_settings)
+    app = create_app(live_settings, chat_model=fresh_async_model(live_settings))
     client = TestClient(app)
     response = client.post("/v1/drafts/rewrite/stream", json={"text": DRAFTS[2]})
     assert response.status_code == 200

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import CoachDep, SettingsDep, WebDep
-from api.routes.pages import _render
+from api.pages.render import render
 from api.security import sessions
 from api.security.auth import session_lifetime
 from api.security.cookies import (
@@ -55,7 +55,7 @@ def login_page(
     if _signed_in(request):
         return RedirectResponse(safe_next(next), status_code=303)
     context = {"next": safe_next(next), "signed_out": signed_out == "1"}
-    return _render(request, "login.html", context)
+    return render(request, "login.html", context)
 
 
 @router.post("/login", response_model=None)
@@ -81,7 +81,7 @@ async def login(
             "message": "That token did not work.",
             "hint": "Paste the whole token, starting with coach_. It may have been revoked.",
         }
-        return _render(
+        return render(
             request,
             "login.html",
             {"next": safe_next(next), "signed_out": False, "error": error},
@@ -111,7 +111,7 @@ def logout_page(request: Request, settings: SettingsDep) -> Response:
         return RedirectResponse("/", status_code=303)
     if not _signed_in(request):
         return RedirectResponse("/login", status_code=303)
-    return _render(request, "logout.html")
+    return render(request, "logout.html")
 
 
 @router.post("/logout", response_model=None)
