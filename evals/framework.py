@@ -1,4 +1,11 @@
-"""The small vocabulary every suite shares: a suite, its result, and thresholds."""
+"""The small vocabulary every suite shares: a suite, its result, and thresholds.
+
+A suite is three things, as in inspect_ai's ``Task(dataset, solver, scorer)``: a
+data set (JSONL, one labelled item per line), ``solve`` (run Coach on the items:
+the only place a suite calls Coach) and ``score`` (compare what Coach said with the
+labels: metrics, failures and information, no Coach calls). Scorers that several
+suites share are in :mod:`evals.scorers`.
+"""
 
 from __future__ import annotations
 
@@ -31,17 +38,24 @@ class SuiteResult:
     info: dict[str, Any] = field(default_factory=dict)
 
 
+Items = list[dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Suite:
-    """A named evaluation: ``run`` receives the data set's items and scores them."""
+    """A named evaluation: its data set, how Coach answers it, and how the answers score."""
 
     name: str
     description: str
     dataset: Path
-    run: Callable[[list[dict[str, Any]]], SuiteResult]
+    solve: Callable[[Items], Any]
+    score: Callable[[Items, Any], SuiteResult]
 
-    def load(self) -> list[dict[str, Any]]:
+    def load(self) -> Items:
         return load_jsonl(self.dataset)
+
+    def run(self, items: Items) -> SuiteResult:
+        return self.score(items, self.solve(items))
 
 
 def load_jsonl(path: Path) -> list[dict[str, Any]]:

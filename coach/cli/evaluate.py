@@ -1,7 +1,14 @@
-"""`coach eval`: run the evaluation suites."""
+"""`coach eval`: run the evaluation suites.
+
+The suites live in the ``evals`` package beside Coach (in a checkout, and in the
+wheel). They run in a process of their own, ``python -m evals``, so that nothing in
+the ``coach`` package imports them: evals use Coach, never the other way round.
+"""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -21,11 +28,9 @@ def eval_command(
     ] = None,
 ) -> None:
     """Run the evaluation suites and compare them with their thresholds."""
-    from evals.runner import main as run_evals
-
-    argv = [*(suites or [])]
+    argv = [sys.executable, "-m", "evals", *(suites or [])]
     if list_suites:
         argv.append("--list")
     if out is not None:
         argv += ["--out", str(out)]
-    raise typer.Exit(run_evals(argv))
+    raise typer.Exit(subprocess.run(argv, check=False).returncode)  # noqa: S603 - our own module

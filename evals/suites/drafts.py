@@ -25,12 +25,14 @@ Metrics:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from coach.drafts.analysis import KINDS, DraftAnalysis, analyze
+from coach.drafts.analysis import DraftAnalysis, analyze
 from coach.drafts.lint import content_words
-from coach.drafts.rewrite import MAX_LENGTH_RATIO, rewrite
+from coach.drafts.rewrite import MAX_LENGTH_RATIO, Rewrite, rewrite
 from evals.framework import EVALS_DIR, Failure, Suite, SuiteResult, ratio
+from evals.scorers import score_blame
 
 
 def _topic_words(text: str, spans: list[tuple[int, int]]) -> set[str]:
@@ -42,86 +44,78 @@ def _topic_words(text: str, spans: list[tuple[int, int]]) -> set[str]:
     return content_words("".join(chars))
 
 
-def score_blame(
-    items: list[dict[str, Any]], analyses: list[DraftAnalysis]
-) -> tuple[dict[str, float], list[Failure], dict[str, int]]:
-    """Blame precision, recall, F1 and per-kind recall (shared with the blind suite)."""
-    failures: list[Failure] = []
-    tp = fp = fn = 0
-    kind_total = dict.fromkeys(KINDS, 0)
-    kind_found = dict.fromkeys(KINDS, 0)
-    for item, analysis in zip(items, analyses, strict=True):
-        expected = bool(item["blame"])
-        if analysis.blame and expected:
-            tp += 1
-        elif analysis.blame:
-            fp += 1
-            failures.append(Failure(item["id"], False, True, f"markers={analysis.markers}"))
-        elif expected:
-            fn += 1
-            failures.append(Failure(item["id"], True, False, f"kinds={item['kinds']}"))
-        for kind in item["kinds"]:
-            kind_total[kind] += 1
-            if kind in analysis.kinds:
-                kind_found[kind] += 1
-            elif analysis.blame:
-                failures.append(Failure(item["id"], kind, analysis.kinds, "kind missed"))
-    precision = ratio(tp, tp + fp)
-    recall = ratio(tp, tp + fn)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    metrics = {
-        "blame_precision": precision,
-        "blame_recall": recall,
-        "blame_f1": f1,
-        **{f"recall_{kind}": ratio(kind_found[kind], kind_total[kind]) for kind in KINDS},
-    }
-    return metrics, failures, kind_total
+Solved = list[tuple[DraftAnalysis, list[Rewrite] | None]]
 
 
-def run(items: list[dict[str, Any]]) -> SuiteResult:
-    analyses = [analyze(item["text"]) for item in items]
-    metrics, failures, kind_total = score_blame(items, analyses)
-    blaming = lint_clean = length_ok = two_or_more = 0
-    topic_items = topic_kept = 0
-    rewrites_total = rewrites_topic = 0
+def solve(items: list[dict[str, Any]]) -> Solved:
+    """Each draft's analysis, and the offline rewrites of every blaming one."""
+    solved: Solved = []
+    for item in items:
+        analysis = analyze(item["text"])
+        versions = rewrite(item["text"], analysis) if item["blame"] else None
+        solved.append((analysis, versions))
+    return solved
 
-    for item, analysis in zip(items, analyses, strict=True):
-        if not item["blame"]:
-            continue
-        blaming += 1
-        versions = rewrite(item["text"], analysis)
+
+@dataclass
+class _RewriteTally:
+    blaming: int = 0
+    lint_clean: int = 0
+    length_ok: int = 0
+    two_or_more: int = 0
+    topic_items: int = 0
+    topic_kept: int = 0
+    rewrites_total: int = 0
+    rewrites_topic: int = 0
+
+    def add(
+        self,
+        item: dict[str, Any],
+        analysis: DraftAnalysis,
+        versions: list[Rewrite],
+        failures: list[Failure],
+    ) -> None:
+        self.blaming += 1
         texts = [version.text for version in versions]
         if versions and all(version.lint.ok for version in versions):
-            lint_clean += 1
+            self.lint_clean += 1
         else:
             failures.append(Failure(item["id"], "lint clean", len(versions), "rewrite lint"))
         budget = len(item["text"].strip()) * MAX_LENGTH_RATIO
         if all(len(t) <= budget for t in texts):
-            length_ok += 1
+            self.length_ok += 1
         else:
             failures.append(Failure(item["id"], f"<= {budget:.0f} chars", max(map(len, texts))))
         if len(versions) >= 2:
-            two_or_more += 1
+            self.two_or_more += 1
         topic = _topic_words(item["text"], [(f.start, f.end) for f in analysis.findings])
         if topic:
-            topic_items += 1
+            self.topic_items += 1
             kept = [bool(content_words(t) & topic) for t in texts]
-            rewrites_total += len(kept)
-            rewrites_topic += sum(kept)
+            self.rewrites_total += len(kept)
+            self.rewrites_topic += sum(kept)
             if kept and all(kept):
-                topic_kept += 1
+                self.topic_kept += 1
 
+
+def score(items: list[dict[str, Any]], solved: Solved) -> SuiteResult:
+    analyses = [analysis for analysis, _ in solved]
+    metrics, failures, kind_total = score_blame(items, analyses)
+    tally = _RewriteTally()
+    for item, (analysis, versions) in zip(items, solved, strict=True):
+        if versions is not None:
+            tally.add(item, analysis, versions, failures)
     metrics |= {
-        "rewrite_lint_clean": ratio(lint_clean, blaming),
-        "rewrite_topic_kept": ratio(topic_kept, topic_items),
-        "rewrite_length_ok": ratio(length_ok, blaming),
-        "rewrite_two_or_more": ratio(two_or_more, blaming),
+        "rewrite_lint_clean": ratio(tally.lint_clean, tally.blaming),
+        "rewrite_topic_kept": ratio(tally.topic_kept, tally.topic_items),
+        "rewrite_length_ok": ratio(tally.length_ok, tally.blaming),
+        "rewrite_two_or_more": ratio(tally.two_or_more, tally.blaming),
     }
     info = {
-        "blaming_items": blaming,
-        "clean_items": len(items) - blaming,
-        "items_with_topic_words": topic_items,
-        "rewrites_keeping_topic": f"{rewrites_topic}/{rewrites_total}",
+        "blaming_items": tally.blaming,
+        "clean_items": len(items) - tally.blaming,
+        "items_with_topic_words": tally.topic_items,
+        "rewrites_keeping_topic": f"{tally.rewrites_topic}/{tally.rewrites_total}",
         "kind_counts": kind_total,
     }
     return SuiteResult(metrics=metrics, items=len(items), failures=failures, info=info)
@@ -131,5 +125,6 @@ SUITE = Suite(
     name="drafts",
     description="Blame vs look-alikes in drafts; offline I-statement rewrites lint, topic, length",
     dataset=EVALS_DIR / "drafts.jsonl",
-    run=run,
+    solve=solve,
+    score=score,
 )

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from coach.drafts.analysis import analyze
+from coach.drafts.analysis import DraftAnalysis, analyze
 from evals.framework import EVALS_DIR, Suite, SuiteResult
-from evals.suites.drafts import score_blame
+from evals.scorers import score_blame
 
 
-def run(items: list[dict[str, Any]]) -> SuiteResult:
+def solve(items: list[dict[str, Any]]) -> list[DraftAnalysis]:
+    return [analyze(item["text"]) for item in items]
+
+
+def score(items: list[dict[str, Any]], analyses: list[DraftAnalysis]) -> SuiteResult:
     """The development suite's blame scorer, on text the analysis was never tuned on."""
-    metrics, failures, kind_total = score_blame(items, [analyze(i["text"]) for i in items])
+    metrics, failures, kind_total = score_blame(items, analyses)
     return SuiteResult(
         metrics=metrics, items=len(items), failures=failures, info={"kind_counts": kind_total}
     )
@@ -27,5 +31,6 @@ SUITE = Suite(
     name="drafts_blind",
     description="Blame detection on 150 messages written blind to the rules (honest estimate).",
     dataset=EVALS_DIR / "drafts_blind.jsonl",
-    run=run,
+    solve=solve,
+    score=score,
 )

@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coach.config import Settings
+from coach.practice.rules import MOVES
+from coach.service import Coach
 from evals.framework import EVALS_DIR, Failure, Suite, SuiteResult, ratio
 
 FLAT_BAND = 5
@@ -83,72 +86,72 @@ def _score_turn(
     return same_moves and same_blame
 
 
-def _run(items: list[dict[str, Any]]) -> SuiteResult:
-    from coach.config import Settings
-    from coach.practice.rules import MOVES
-    from coach.service import Coach
+@dataclass
+class _Session:
+    """One scripted session as Coach played it."""
 
-    overall, holdout = _Tally(), _Tally()
-    failures: list[Failure] = []
-    changes: dict[str, int] = {}
+    refused: bool = False
+    turns: list[dict[str, Any]] = field(default_factory=list)  # moves and blame per turn
+    stopped_at: int | None = None  # the turn the safety screen stopped, if one did
+    mood_change: int = 0
 
+
+def solve(items: list[dict[str, Any]]) -> list[_Session]:
+    """Play every session through the facade, offline, in a throwaway database."""
     with tempfile.TemporaryDirectory() as tmp:
         # The offline partner, whatever the environment configures.
         coach = Coach(Settings(data_dir=Path(tmp), llm_model=None))
-        for item in items:
-            tallies = [overall] + ([holdout] if item.get("split") == "holdout" else [])
-            for tally in tallies:
-                tally.sessions += 1
-            started = coach.start_practice(
-                scenario=item["scenario"],
-                goal=item["goal"],
-                persona=item["persona"],
-                seed=0,
-            )
-            if started.session is None:
-                failures.append(Failure(item["id"], "a session", "refused by the safety screen"))
-                continue
-            session_id = started.session.id
-            start_mood = mood = started.session.state.mood
-            for number, turn in enumerate(item["turns"], start=1):
-                result = coach.take_practice_turn(session_id, turn["text"])
-                if result.turn is None:
-                    failures.append(Failure(f"{item['id']}#{number}", turn, "safety stop"))
-                    break
-                mood = result.state.mood
-                got = {"moves": result.turn.feedback.moves, "blame": result.turn.feedback.blame}
-                if not _score_turn(tallies, MOVES, turn, got):
-                    failures.append(
-                        Failure(
-                            item_id=f"{item['id']}#{number}",
-                            expected={"moves": sorted(turn["moves"]), "blame": turn["blame"]},
-                            got={"moves": sorted(got["moves"]), "blame": got["blame"]},
-                            note=turn["text"],
-                        )
-                    )
-            change = mood - start_mood
-            changes[item["id"]] = change
-            if _direction(change) == item["mood"]:
-                for tally in tallies:
-                    tally.mood_right += 1
-            else:
-                failures.append(
-                    Failure(
-                        item_id=item["id"],
-                        expected=f"mood {item['mood']}",
-                        got=f"mood {_direction(change)} ({change:+d})",
-                    )
-                )
+        played = [_play(coach, item) for item in items]
         coach.store.engine.dispose()
+    return played
 
-    per_move = {
-        move: {
-            "precision": round(ratio(overall.tp[move], overall.tp[move] + overall.fp[move]), 3),
-            "recall": round(ratio(overall.tp[move], overall.tp[move] + overall.fn[move]), 3),
-            "support": overall.tp[move] + overall.fn[move],
-        }
-        for move in MOVES
-    }
+
+def _play(coach: Coach, item: dict[str, Any]) -> _Session:
+    started = coach.start_practice(
+        scenario=item["scenario"], goal=item["goal"], persona=item["persona"], seed=0
+    )
+    if started.session is None:
+        return _Session(refused=True)
+    played = _Session()
+    start_mood = mood = started.session.state.mood
+    for number, turn in enumerate(item["turns"], start=1):
+        result = coach.take_practice_turn(started.session.id, turn["text"])
+        if result.turn is None:
+            played.stopped_at = number
+            break
+        mood = result.state.mood
+        played.turns.append(
+            {"moves": result.turn.feedback.moves, "blame": result.turn.feedback.blame}
+        )
+    played.mood_change = mood - start_mood
+    return played
+
+
+def score(items: list[dict[str, Any]], sessions: list[_Session]) -> SuiteResult:
+    overall, holdout = _Tally(), _Tally()
+    failures: list[Failure] = []
+    changes: dict[str, int] = {}
+    for item, played in zip(items, sessions, strict=True):
+        tallies = [overall] + ([holdout] if item.get("split") == "holdout" else [])
+        for tally in tallies:
+            tally.sessions += 1
+        if played.refused:
+            failures.append(Failure(item["id"], "a session", "refused by the safety screen"))
+            continue
+        failures += _turn_failures(item, played, tallies)
+        changes[item["id"]] = played.mood_change
+        direction = _direction(played.mood_change)
+        if direction == item["mood"]:
+            for tally in tallies:
+                tally.mood_right += 1
+        else:
+            failures.append(
+                Failure(
+                    item_id=item["id"],
+                    expected=f"mood {item['mood']}",
+                    got=f"mood {direction} ({played.mood_change:+d})",
+                )
+            )
     metrics = overall.metrics()
     if holdout.sessions:
         metrics.update(holdout.metrics("_holdout"))
@@ -159,15 +162,45 @@ def _run(items: list[dict[str, Any]]) -> SuiteResult:
         info={
             "turns": overall.turns,
             "holdout_sessions": holdout.sessions,
-            "per_move": per_move,
+            "per_move": _per_move(overall),
             "mood_change": changes,
         },
     )
+
+
+def _turn_failures(item: dict[str, Any], played: _Session, tallies: list[_Tally]) -> list[Failure]:
+    failures = []
+    for number, (turn, got) in enumerate(zip(item["turns"], played.turns, strict=False), start=1):
+        if not _score_turn(tallies, MOVES, turn, got):
+            failures.append(
+                Failure(
+                    item_id=f"{item['id']}#{number}",
+                    expected={"moves": sorted(turn["moves"]), "blame": turn["blame"]},
+                    got={"moves": sorted(got["moves"]), "blame": got["blame"]},
+                    note=turn["text"],
+                )
+            )
+    if played.stopped_at is not None:
+        number = played.stopped_at
+        failures.append(Failure(f"{item['id']}#{number}", item["turns"][number - 1], "safety stop"))
+    return failures
+
+
+def _per_move(overall: _Tally) -> dict[str, dict[str, Any]]:
+    return {
+        move: {
+            "precision": round(ratio(overall.tp[move], overall.tp[move] + overall.fp[move]), 3),
+            "recall": round(ratio(overall.tp[move], overall.tp[move] + overall.fn[move]), 3),
+            "support": overall.tp[move] + overall.fn[move],
+        }
+        for move in MOVES
+    }
 
 
 SUITE = Suite(
     name="practice",
     description="Practice role-play: per-turn move/blame feedback and partner mood direction.",
     dataset=EVALS_DIR / "practice" / "sessions.jsonl",
-    run=_run,
+    solve=solve,
+    score=score,
 )

@@ -15,39 +15,45 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from coach.config import Settings
+from coach.service import Coach, ExerciseRequest, ExerciseResult
 from evals.framework import EVALS_DIR, Failure, Suite, SuiteResult, ratio
 
 
-def run(items: list[dict[str, Any]]) -> SuiteResult:
-    from coach.config import Settings
-    from coach.service import Coach, ExerciseRequest
-
-    passed = stage_match = constrained = constraints_kept = 0
-    failures = []
+def solve(items: list[dict[str, Any]]) -> list[ExerciseResult]:
+    """The whole exercise job for each description, each item a different person."""
     with tempfile.TemporaryDirectory(prefix="coach-eval-") as data_dir:
         coach = Coach(Settings(data_dir=Path(data_dir)))
+        results = []
         for n, item in enumerate(items):
             request = ExerciseRequest(
                 description=item["text"], who=item.get("who"), minutes=item.get("minutes")
             )
             # Each item is a different person: no rotation across items.
-            result = coach.recommend_exercise(request, user_id=f"eval-{n}")
-            card = result.exercise
-            if card is None:
-                failures.append(Failure(item["id"], item["stage"], result.status, "no exercise"))
-                continue
-            on_stage = item["stage"] in card.stages
-            has_constraint = "who" in item or "minutes" in item
-            kept = (item.get("who") in (None, card.who)) and (
-                item.get("minutes") is None or card.duration_minutes <= item["minutes"]
-            )
-            stage_match += on_stage
-            constrained += has_constraint
-            constraints_kept += has_constraint and kept
-            ok = on_stage or (has_constraint and kept)
-            passed += ok
-            if not ok:
-                failures.append(Failure(item["id"], item["stage"], card.stages, card.id))
+            results.append(coach.recommend_exercise(request, user_id=f"eval-{n}"))
+        return results
+
+
+def score(items: list[dict[str, Any]], results: list[ExerciseResult]) -> SuiteResult:
+    passed = stage_match = constrained = constraints_kept = 0
+    failures = []
+    for item, result in zip(items, results, strict=True):
+        card = result.exercise
+        if card is None:
+            failures.append(Failure(item["id"], item["stage"], result.status, "no exercise"))
+            continue
+        on_stage = item["stage"] in card.stages
+        has_constraint = "who" in item or "minutes" in item
+        kept = (item.get("who") in (None, card.who)) and (
+            item.get("minutes") is None or card.duration_minutes <= item["minutes"]
+        )
+        stage_match += on_stage
+        constrained += has_constraint
+        constraints_kept += has_constraint and kept
+        ok = on_stage or (has_constraint and kept)
+        passed += ok
+        if not ok:
+            failures.append(Failure(item["id"], item["stage"], card.stages, card.id))
     return SuiteResult(
         metrics={
             "recommendation_ok": ratio(passed, len(items)),
@@ -64,5 +70,6 @@ SUITE = Suite(
     name="recommendations",
     description="The recommended exercise fits the labelled stage or the person's constraints.",
     dataset=EVALS_DIR / "stages.jsonl",
-    run=run,
+    solve=solve,
+    score=score,
 )

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from coach.safety import screen
+from coach.safety import SafetyVerdict, screen
 from evals.framework import EVALS_DIR, Suite, SuiteResult, ratio
-from evals.suites.safety import _score
+from evals.scorers import score_safety
 
 
-def run(items: list[dict[str, Any]]) -> SuiteResult:
+def solve(items: list[dict[str, Any]]) -> list[SafetyVerdict]:
+    """The screen's verdict on each item, for the default locale."""
+    return [screen(item["text"]) for item in items]
+
+
+def score(items: list[dict[str, Any]], verdicts: list[SafetyVerdict]) -> SuiteResult:
     """The development suite's scorer (same definitions), plus two numbers of its own."""
-    verdicts = [screen(item["text"]) for item in items]
-    metrics, failures, info = _score(items, verdicts)
+    metrics, failures, info = score_safety(items, verdicts)
     levels = [v.level for v in verdicts]
     urgent = [n for n, i in enumerate(items) if i["level"] == "urgent"]
     caution = [n for n, i in enumerate(items) if i["level"] == "caution"]
@@ -34,5 +38,6 @@ SUITE = Suite(
     name="safety_blind",
     description="The screen on 200 cases written blind to it (honest estimate).",
     dataset=EVALS_DIR / "safety_blind.jsonl",
-    run=run,
+    solve=solve,
+    score=score,
 )

@@ -12,11 +12,12 @@ phrasing may be closer to this set than real people's would be: the first blind 
 from __future__ import annotations
 
 from evals.framework import EVALS_DIR, Suite
-from evals.suites.safety_blind import run
+from evals.suites.safety_blind import score, solve
 
 SUITE = Suite(
     name="safety_blind2",
     description="The screen on 320 cases written blind to it and to its training data.",
     dataset=EVALS_DIR / "safety_blind2.jsonl",
-    run=run,
+    solve=solve,
+    score=score,
 )

@@ -11,11 +11,12 @@ fine-tuned encoder. Same definitions as the other safety suites.
 from __future__ import annotations
 
 from evals.framework import EVALS_DIR, Suite
-from evals.suites.safety_blind import run
+from evals.suites.safety_blind import score, solve
 
 SUITE = Suite(
     name="safety_blind3",
     description="The screen on 300 cases written blind to it, its training data and evals.",
     dataset=EVALS_DIR / "safety_blind3.jsonl",
-    run=run,
+    solve=solve,
+    score=score,
 )

@@ -15,92 +15,115 @@ and are ignored here.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
+from coach.stages.classify import StageGuess, classify
+from coach.stages.model import STAGE_IDS
 from evals.framework import EVALS_DIR, Failure, Suite, SuiteResult, ratio
 
 _BANDS: tuple[tuple[float, float], ...] = ((0.0, 0.4), (0.4, 0.55), (0.55, 0.7), (0.7, 1.01))
 
 
-def _run(items: list[dict[str, Any]]) -> SuiteResult:
-    from coach.stages.classify import classify
-    from coach.stages.model import STAGE_IDS
+def solve(items: list[dict[str, Any]]) -> list[StageGuess]:
+    return [classify(item["text"]) for item in items]
 
-    correct = 0
-    split_total: Counter[str] = Counter()
-    split_hit: Counter[str] = Counter()
-    split_flagged: Counter[str] = Counter()
-    split_hit_unflagged: Counter[str] = Counter()
-    flagged = 0
-    correct_unflagged = 0
-    per_stage_total: Counter[str] = Counter()
-    per_stage_hit: Counter[str] = Counter()
-    confusion: Counter[str] = Counter()
-    band_stats = {band: [0, 0, 0.0] for band in _BANDS}  # items, correct, confidence sum
-    brier = 0.0
-    failures: list[Failure] = []
 
-    for item in items:
+@dataclass
+class _Tally:
+    correct: int = 0
+    flagged: int = 0
+    correct_unflagged: int = 0
+    brier: float = 0.0
+    split_total: Counter[str] = field(default_factory=Counter)
+    split_hit: Counter[str] = field(default_factory=Counter)
+    split_flagged: Counter[str] = field(default_factory=Counter)
+    split_hit_unflagged: Counter[str] = field(default_factory=Counter)
+    per_stage_total: Counter[str] = field(default_factory=Counter)
+    per_stage_hit: Counter[str] = field(default_factory=Counter)
+    confusion: Counter[str] = field(default_factory=Counter)
+    # per confidence band: items, correct, confidence sum
+    bands: dict[tuple[float, float], list[float]] = field(
+        default_factory=lambda: {band: [0, 0, 0.0] for band in _BANDS}
+    )
+
+    def add(self, item: dict[str, Any], guess: StageGuess) -> bool:
         expected = item["stage"]
-        guess = classify(item["text"])
         hit = guess.stage == expected
-        per_stage_total[expected] += 1
-        correct += hit
+        self.per_stage_total[expected] += 1
+        self.correct += hit
         split = item.get("split", "dev")
-        split_total[split] += 1
-        split_hit[split] += hit
-        split_flagged[split] += guess.needs_clarification
-        split_hit_unflagged[split] += hit and not guess.needs_clarification
-        per_stage_hit[expected] += hit
-        flagged += guess.needs_clarification
+        self.split_total[split] += 1
+        self.split_hit[split] += hit
+        self.split_flagged[split] += guess.needs_clarification
+        self.split_hit_unflagged[split] += hit and not guess.needs_clarification
+        self.per_stage_hit[expected] += hit
+        self.flagged += guess.needs_clarification
         if not guess.needs_clarification:
-            correct_unflagged += hit
-        brier += (guess.confidence - float(hit)) ** 2
-        for band, stats in band_stats.items():
+            self.correct_unflagged += hit
+        self.brier += (guess.confidence - float(hit)) ** 2
+        for band, stats in self.bands.items():
             if band[0] <= guess.confidence < band[1]:
                 stats[0] += 1
                 stats[1] += hit
                 stats[2] += guess.confidence
         if not hit:
-            confusion[f"{expected}->{guess.stage}"] += 1
+            self.confusion[f"{expected}->{guess.stage}"] += 1
+        return hit
+
+    def metrics(self, total: int) -> dict[str, float]:
+        holdout, flagged_holdout = self.split_total["holdout"], self.split_flagged["holdout"]
+        metrics = {
+            "accuracy": ratio(self.correct, total),
+            "accuracy_dev": ratio(self.split_hit["dev"], self.split_total["dev"]),
+            "accuracy_holdout": ratio(self.split_hit["holdout"], holdout),
+            "clarification_rate_holdout": ratio(flagged_holdout, holdout),
+            "accuracy_holdout_unflagged": ratio(
+                self.split_hit_unflagged["holdout"], holdout - flagged_holdout
+            ),
+            "clarification_rate": ratio(self.flagged, total),
+            "accuracy_unflagged": ratio(self.correct_unflagged, total - self.flagged),
+            "brier": self.brier / total if total else 0.0,
+        }
+        for stage in STAGE_IDS:
+            metrics[f"recall_{stage}"] = ratio(
+                self.per_stage_hit[stage], self.per_stage_total[stage]
+            )
+        return metrics
+
+    def calibration(self) -> dict[str, dict[str, Any]]:
+        return {
+            f"{low:.2f}-{min(high, 1.0):.2f}": {
+                "items": n,
+                "accuracy": round(ratio(hits, n), 3) if n else None,
+                "mean_confidence": round(conf / n, 3) if n else None,
+            }
+            for (low, high), (n, hits, conf) in self.bands.items()
+        }
+
+
+def score(items: list[dict[str, Any]], guesses: list[StageGuess]) -> SuiteResult:
+    tally = _Tally()
+    failures: list[Failure] = []
+    for item, guess in zip(items, guesses, strict=True):
+        if not tally.add(item, guess):
             failures.append(
                 Failure(
                     item_id=item["id"],
-                    expected=expected,
+                    expected=item["stage"],
                     got=guess.stage,
                     note=f"confidence {guess.confidence:.2f}"
                     + (" (flagged)" if guess.needs_clarification else ""),
                 )
             )
-
-    total = len(items)
-    metrics = {
-        "accuracy": ratio(correct, total),
-        "accuracy_dev": ratio(split_hit["dev"], split_total["dev"]),
-        "accuracy_holdout": ratio(split_hit["holdout"], split_total["holdout"]),
-        "clarification_rate_holdout": ratio(split_flagged["holdout"], split_total["holdout"]),
-        "accuracy_holdout_unflagged": ratio(
-            split_hit_unflagged["holdout"], split_total["holdout"] - split_flagged["holdout"]
-        ),
-        "clarification_rate": ratio(flagged, total),
-        "accuracy_unflagged": ratio(correct_unflagged, total - flagged),
-        "brier": brier / total if total else 0.0,
-    }
-    for stage in STAGE_IDS:
-        metrics[f"recall_{stage}"] = ratio(per_stage_hit[stage], per_stage_total[stage])
-    calibration = {
-        f"{low:.2f}-{min(high, 1.0):.2f}": {
-            "items": n,
-            "accuracy": round(ratio(hits, n), 3) if n else None,
-            "mean_confidence": round(conf / n, 3) if n else None,
-        }
-        for (low, high), (n, hits, conf) in band_stats.items()
-    }
     return SuiteResult(
-        metrics=metrics,
-        items=total,
+        metrics=tally.metrics(len(items)),
+        items=len(items),
         failures=failures,
-        info={"calibration": calibration, "confusions": dict(confusion.most_common())},
+        info={
+            "calibration": tally.calibration(),
+            "confusions": dict(tally.confusion.most_common()),
+        },
     )
 
 
@@ -108,5 +131,6 @@ SUITE = Suite(
     name="stages",
     description="Stage classifier: accuracy, per-stage recall, clarification rate, calibration.",
     dataset=EVALS_DIR / "stages.jsonl",
-    run=_run,
+    solve=solve,
+    score=score,
 )
