@@ -55,65 +55,47 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        settings = request.app.state.settings
-        web = request.app.state.web
-        path: str = scope["path"]
-        api = auth.is_api(path)
+        api = auth.is_api(scope["path"])
         unsafe = scope["method"] not in SAFE_METHODS
         state = scope.setdefault("state", {})
+        caller = auth.ANONYMOUS
+        refusal = self._origin_refusal(request, api=api, unsafe=unsafe)
+        if refusal is None:
+            identified = await _identify(request)
+            if isinstance(identified, Response):
+                refusal = identified
+            else:
+                caller = identified
+                state["user_id"] = caller.user_id
+                state["auth_via"] = caller.via
+                refusal = _access_refusal(request, caller, api=api, unsafe=unsafe)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        if not api:
+            piped = await _page_forms(request, caller, receive, send, unsafe=unsafe)
+            if not isinstance(piped, tuple):
+                if piped is not None:
+                    await piped(scope, receive, send)
+                return  # refused, or the client went away mid-body
+            receive, send = piped
+        await self.app(scope, receive, send)
 
+    def _origin_refusal(self, request: Request, *, api: bool, unsafe: bool) -> Response | None:
+        """Step 1: another site's page may change nothing; the API takes only JSON."""
+        web = request.app.state.web
         if unsafe and is_cross_site(
             request.headers, trusted=web.cors_origins if api else (), null_is_cross_site=api
         ):
-            await self._refuse_cross_site(request, api)(scope, receive, send)
-            return
+            return self._refuse_cross_site(request, api)
         if unsafe and api and not is_json_request(request.headers):
-            await _json_error(
+            return _json_error(
                 415,
                 "unsupported_media_type",
                 "This API takes JSON.",
                 hint="Send the body with Content-Type: application/json.",
-            )(scope, receive, send)
-            return
-
-        try:
-            caller = await auth.identify(request, settings)
-        except CoachError as exc:
-            if not auth.is_public(path):
-                status = STATUS_BY_CODE.get(exc.code, 500)
-                refusal = _json_error(status, exc.code, exc.message, hint=exc.hint)
-                await refusal(scope, receive, send)
-                return
-            caller = auth.ANONYMOUS  # help stays reachable while the database is down
-        state["user_id"] = caller.user_id
-        state["auth_via"] = caller.via
-
-        if caller.user_id is None and not auth.is_public(path) and scope["method"] != "OPTIONS":
-            await _sign_in_needed(request, api, caller)(scope, receive, send)
-            return
-        if api and unsafe and caller.via == "session" and not is_same_origin(request.headers):
-            await _json_error(
-                403, "forbidden", "A browser session can only call the API from Coach's own pages."
-            )(scope, receive, send)
-            return
-
-        if not api:
-            # Bound to the session cookie as sent, valid or not, so a form rendered just
-            # before a session expired still signs out cleanly instead of failing.
-            session = request.cookies.get(SESSION_COOKIE) if settings.auth == "tokens" else None
-            csrf = CsrfState(request.cookies.get(CSRF_COOKIE), session)
-            state["csrf"] = csrf
-            if unsafe and caller.via != "bearer":
-                checked = await _checked_form(request, csrf, receive, web.max_request_bytes)
-                if isinstance(checked, Response):
-                    await checked(scope, receive, send)
-                    return
-                if checked is None:
-                    return  # the client went away mid-body
-                receive = checked
-            send = csrf.cookie_sender(send, secure=secure_cookies(web, scope))
-
-        await self.app(scope, receive, send)
+            )
+        return None
 
     def _refuse_cross_site(self, request: Request, api: bool) -> Response:
         if api:
@@ -125,6 +107,58 @@ class SecurityMiddleware:
             )
         request.scope.setdefault("state", {})["csrf"] = CsrfState(None, None)
         return _csrf_failed(request)
+
+
+async def _identify(request: Request) -> auth.Caller | Response:
+    """Step 2: who is asking; a database failure refuses all but the public paths."""
+    path = request.scope["path"]
+    try:
+        return await auth.identify(request, request.app.state.settings)
+    except CoachError as exc:
+        if not auth.is_public(path):
+            status = STATUS_BY_CODE.get(exc.code, 500)
+            return _json_error(status, exc.code, exc.message, hint=exc.hint)
+        return auth.ANONYMOUS  # help stays reachable while the database is down
+
+
+def _access_refusal(
+    request: Request, caller: auth.Caller, *, api: bool, unsafe: bool
+) -> Response | None:
+    """Nobody signed in outside the public paths, or a browser session off our origin."""
+    scope = request.scope
+    if (
+        caller.user_id is None
+        and not auth.is_public(scope["path"])
+        and scope["method"] != "OPTIONS"
+    ):
+        return _sign_in_needed(request, api, caller)
+    if api and unsafe and caller.via == "session" and not is_same_origin(request.headers):
+        return _json_error(
+            403, "forbidden", "A browser session can only call the API from Coach's own pages."
+        )
+    return None
+
+
+async def _page_forms(
+    request: Request, caller: auth.Caller, receive: Receive, send: Send, *, unsafe: bool
+) -> tuple[Receive, Send] | Response | None:
+    """Step 3, pages only: the CSRF state, and a checked form for a state-changing request.
+
+    The body and the sender to use from here on; or the refusal; or None when the
+    client went away mid-body.
+    """
+    settings, web = request.app.state.settings, request.app.state.web
+    # Bound to the session cookie as sent, valid or not, so a form rendered just
+    # before a session expired still signs out cleanly instead of failing.
+    session = request.cookies.get(SESSION_COOKIE) if settings.auth == "tokens" else None
+    csrf = CsrfState(request.cookies.get(CSRF_COOKIE), session)
+    request.scope["state"]["csrf"] = csrf
+    if unsafe and caller.via != "bearer":
+        checked = await _checked_form(request, csrf, receive, web.max_request_bytes)
+        if checked is None or isinstance(checked, Response):
+            return checked
+        receive = checked
+    return receive, csrf.cookie_sender(send, secure=secure_cookies(web, request.scope))
 
 
 async def _checked_form(

@@ -11,6 +11,8 @@ from rich.panel import Panel
 
 from coach.cli._app import console
 
+# Coach's own modules are imported inside the commands: `coach --help` loads none.
+
 if TYPE_CHECKING:
     from coach.safety import SafetyResponse
     from coach.service import Coach

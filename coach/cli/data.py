@@ -12,6 +12,9 @@ import typer
 
 from coach.cli._app import app, console
 
+# Coach's own modules are imported inside the commands: `coach --help` loads none.
+from coach.errors import InputError
+
 data_app = typer.Typer(
     name="data",
     help="Export (JSON), delete or purge your drafts, exercise history and practice sessions.",
@@ -36,7 +39,6 @@ def write_atomically(path: Path, text: str) -> None:
     they are all on disk, so a full disk or a crash leaves no half-written export (and
     an older export at ``path`` untouched). The file is readable by its owner only.
     """
-    from coach.errors import InputError
 
     temp_name: str | None = None
     try:

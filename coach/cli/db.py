@@ -13,6 +13,8 @@ import typer
 
 from coach.cli._app import app, console
 
+# Coach's own modules are imported inside the commands: `coach --help` loads none.
+
 db_app = typer.Typer(
     name="db",
     help="The database schema: show its revision or migrate it to the newest.",

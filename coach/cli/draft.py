@@ -6,8 +6,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.panel import Panel
+from rich.text import Text
 
 from coach.cli._app import app, console
+
+# Coach's own modules are imported inside the commands: `coach --help` loads none.
 
 if TYPE_CHECKING:
     from coach.service import DraftResult
@@ -45,8 +49,6 @@ def draft_command(
 
 
 def _render(result: DraftResult) -> None:
-    from rich.panel import Panel
-    from rich.text import Text
 
     highlighted = Text(result.text)
     styles = {

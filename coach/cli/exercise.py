@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.panel import Panel
+from rich.table import Table
 
 from coach.cli._app import app, console
+
+# Coach's own modules are imported inside the commands: `coach --help` loads none.
 
 if TYPE_CHECKING:
     from coach.service import ExerciseEntry, ExerciseResult
@@ -67,7 +71,6 @@ def exercise_command(
 
 
 def _render(result: ExerciseResult) -> None:
-    from rich.panel import Panel
 
     if result.safety_response is not None:
         console.print(Panel(result.safety_response.message, border_style="yellow"))
@@ -99,7 +102,6 @@ def _render(result: ExerciseResult) -> None:
 
 
 def _render_history(entries: list[ExerciseEntry]) -> None:
-    from rich.table import Table
 
     table = Table("given", "exercise", "stage", "done", "reflection", title="Your exercises")
     for e in entries:

@@ -8,6 +8,8 @@ import typer
 
 from coach.cli._app import app, console
 
+# Coach's own modules are imported inside the commands: `coach --help` loads none.
+
 
 @app.command("prompts")
 def prompts_command(

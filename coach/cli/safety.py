@@ -9,6 +9,8 @@ import typer
 
 from coach.cli._app import app, console
 
+# Coach's own modules are imported inside the commands: `coach --help` loads none.
+
 
 @app.command("screen")
 def screen_command(

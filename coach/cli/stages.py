@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
 from coach.cli._app import app, console
+
+# Coach's own modules are imported inside the commands: `coach --help` loads none.
 
 
 @app.command("stage")
@@ -16,9 +21,6 @@ def stage_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Guess which stage of starting over a description is about, and show why."""
-    from rich.markup import escape
-    from rich.table import Table
-
     from coach.stages.classify import classify as classify_stage
     from coach.stages.model import get_stage
 
@@ -51,10 +53,6 @@ def stages_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the stages of starting over, one line each."""
-    import json
-
-    from rich.markup import escape
-
     from coach.stages.model import list_stages
 
     stages = list_stages()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import TYPE_CHECKING, Annotated
 
@@ -9,6 +10,9 @@ import typer
 from rich.table import Table
 
 from coach.cli._app import app, console
+
+# Coach's own modules are imported inside the commands: `coach --help` loads none.
+from coach.errors import ConfigError
 
 if TYPE_CHECKING:
     from coach.config import Settings
@@ -81,9 +85,6 @@ def _refuse_open_local_mode(settings: Settings, host: str, *, allow_open: bool) 
     same Wi-Fi could read someone's most private words. So binding elsewhere needs
     tokens mode, or an explicit ``--allow-open`` for a network the person trusts.
     """
-    import ipaddress
-
-    from coach.errors import ConfigError
 
     if settings.auth != "local" or allow_open or host == "localhost":
         return
@@ -102,7 +103,6 @@ def _refuse_open_local_mode(settings: Settings, host: str, *, allow_open: bool) 
 
 def _prepare_workers(settings: Settings, workers: int) -> None:
     """Checks and set-up that belong to the one parent process, before any worker starts."""
-    from coach.errors import ConfigError
     from coach.storage.repository import Store
 
     if workers > 1 and settings.dont_save:

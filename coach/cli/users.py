@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.table import Table
 
 from coach.cli._app import app, console, console_err
+
+# Coach's own modules are imported inside the commands: `coach --help` loads none.
 
 if TYPE_CHECKING:
     from coach.storage.repository import Store
@@ -102,8 +105,6 @@ def remove(
 @users_app.command("list")
 def list_users() -> None:
     """Every user with their token ids (never the tokens themselves)."""
-    from rich.table import Table
-
     from coach.storage import accounts
 
     found = accounts.list_users(_store())

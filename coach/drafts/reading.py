@@ -60,32 +60,9 @@ def _observation(text: str, engine: Wording) -> tuple[str, str | None] | None:
     verbs = set(settings.action_verbs)
     for match in _OBSERVATION.finditer(text.translate(STRAIGHTEN)):
         verb = match.group("verb").lower()
-        if verb not in verbs:
+        if verb not in verbs or _not_an_observation(match, verb, text):
             continue
-        mods = match.group("mods").lower().split()
-        neg_raw = (match.group("neg") or "").strip().lower()
-        said_never = "never" in mods or neg_raw == "never"
-        if verb in {"keep", "kept"} or re.search(
-            r"\bif\s+$", text[max(0, match.start() - 12) : match.start()], re.IGNORECASE
-        ):
-            continue
-        if verb in {"were", "was"} and not match.group("rest").lower().lstrip().startswith("late"):
-            continue
-        base_verb: str | None = None
-        if neg_raw and neg_raw != "never":
-            base_verb = verb
-            neg = neg_raw.replace("dont", "don't").replace("didnt", "didn't")
-            neg = {"wont": "won't", "cant": "can't"}.get(neg, neg)
-            head = f"you {neg} {verb}"
-        elif said_never:
-            base = settings.past_to_base.get(verb)
-            if verb in {"were", "was"}:
-                head = f"you {verb}n't"
-            else:
-                head = f"you didn't {base}" if base else f"you don't {verb}"
-                base_verb = base or verb
-        else:
-            head = f"you {verb}"
+        head, base_verb = _head(match, verb, settings)
         kept = _clean_tail(match.group("rest"), settings)
         observation = " ".join([head, *kept]).strip()
         stop = engine.stopwords
@@ -94,6 +71,38 @@ def _observation(text: str, engine: Wording) -> tuple[str, str | None] | None:
         ask = " ".join([base_verb, *kept]) if base_verb and kept else None
         return observation, ask
     return None
+
+
+def _not_an_observation(match: re.Match[str], verb: str, text: str) -> bool:
+    """ "you keep ...", "if you ...", and "you were" unless late: not something that happened."""
+    if verb in {"keep", "kept"} or re.search(
+        r"\bif\s+$", text[max(0, match.start() - 12) : match.start()], re.IGNORECASE
+    ):
+        return True
+    return verb in {"were", "was"} and not match.group("rest").lower().lstrip().startswith("late")
+
+
+def _head(match: re.Match[str], verb: str, settings: RewriteSettings) -> tuple[str, str | None]:
+    """The observation's opening words, and the verb a request can reuse (if any)."""
+    mods = match.group("mods").lower().split()
+    neg_raw = (match.group("neg") or "").strip().lower()
+    said_never = "never" in mods or neg_raw == "never"
+    base_verb: str | None = None
+    if neg_raw and neg_raw != "never":
+        base_verb = verb
+        neg = neg_raw.replace("dont", "don't").replace("didnt", "didn't")
+        neg = {"wont": "won't", "cant": "can't"}.get(neg, neg)
+        head = f"you {neg} {verb}"
+    elif said_never:
+        base = settings.past_to_base.get(verb)
+        if verb in {"were", "was"}:
+            head = f"you {verb}n't"
+        else:
+            head = f"you didn't {base}" if base else f"you don't {verb}"
+            base_verb = base or verb
+    else:
+        head = f"you {verb}"
+    return head, base_verb
 
 
 def _clean_tail(rest: str, settings: RewriteSettings) -> list[str]:
@@ -133,6 +142,21 @@ def _implied_ask(text: str, engine: Wording) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _TopicWords:
+    """The word lists a topic phrase is read with."""
+
+    determiners: frozenset[str]
+    prepositions: frozenset[str]
+    skip: frozenset[str]
+    not_topics: frozenset[str]
+    verbs: frozenset[str]
+    stop: frozenset[str]
+
+
+Token = tuple[str, int, int]
+
+
 def _topic(
     text: str, need: str, analysis_spans: list[tuple[int, int]], engine: Wording
 ) -> str | None:
@@ -142,61 +166,89 @@ def _topic(
     trigger of the chosen need wins, then one outside the blaming wording.
     """
     settings = engine.settings
-    determiners = set(settings.determiners) - {"a", "an"}
-    prepositions = set(settings.prepositions)
-    skip = set(settings.drop_words)
-    not_topics = set(settings.not_topics)
-    verbs = set(settings.action_verbs) | set(settings.past_to_base)
-    stop = engine.stopwords
+    vocab = _TopicWords(
+        determiners=frozenset(settings.determiners) - {"a", "an"},
+        prepositions=frozenset(settings.prepositions),
+        skip=frozenset(settings.drop_words),
+        not_topics=frozenset(settings.not_topics),
+        verbs=frozenset(settings.action_verbs) | frozenset(settings.past_to_base),
+        stop=engine.stopwords,
+    )
     tokens = [(m.group(), m.start(), m.end()) for m in WORD.finditer(text)]
     trigger_spans = [m.span() for p in engine.triggers.get(need, ()) for m in p.finditer(text)]
     best: tuple[int, int, str] | None = None
     for index, (word, start, _) in enumerate(tokens):
-        if word.lower() not in determiners:
+        if word.lower() not in vocab.determiners:
             continue
-        words = [word.lower()]
-        cursor = index + 1
-        while cursor < len(tokens) and len(words) < 4:
-            token = tokens[cursor][0]
-            lowered = token.lower()
-            if _BOUNDARY.search(text[tokens[cursor - 1][2] : tokens[cursor][1]]):
-                break
-            if lowered in skip:
-                cursor += 1
-                continue
-            bare = lowered.replace("'", "")
-            if bare in stop or lowered in prepositions or lowered in verbs:
-                break
-            following = tokens[cursor + 1][0].lower() if cursor + 1 < len(tokens) else ""
-            if (
-                len(words) >= 2
-                and lowered.endswith("ed")
-                and (not following or following.replace("'", "") in stop)
-            ):
-                break
-            words.append(token if token.istitle() and lowered in {"i"} else lowered)
-            cursor += 1
-        if len(words) < 2 or words[-1] in not_topics:
+        words, cursor = _noun_phrase(text, tokens, index, vocab)
+        if len(words) < 2 or words[-1] in vocab.not_topics:
             continue
-        if (
-            cursor + 1 < len(tokens)
-            and tokens[cursor][0].lower() in prepositions
-            and not _BOUNDARY.search(text[tokens[cursor - 1][2] : tokens[cursor + 1][1]])
-        ):
-            follow = tokens[cursor + 1][0].lower()
-            if follow not in stop and follow not in not_topics | {"me", "you", "us"}:
-                words += [tokens[cursor][0].lower(), follow]
-                cursor += 2
+        words, cursor = _with_prepositional_phrase(text, tokens, cursor, words, vocab)
         end = tokens[cursor - 1][2]
         phrase = re.sub(r"\bur\b", "your", " ".join(words))
-        score = 0
-        if any(s < end and start < e for s, e in trigger_spans):
-            score += 2
-        if not any(s < end and start < e for s, e in analysis_spans):
-            score += 1
+        score = _topic_score(start, end, trigger_spans, analysis_spans)
         if best is None or score > best[0]:
             best = (score, start, phrase)
     return best[2] if best else None
+
+
+def _topic_score(
+    start: int,
+    end: int,
+    trigger_spans: list[tuple[int, int]],
+    analysis_spans: list[tuple[int, int]],
+) -> int:
+    """2 for naming a trigger of the need, 1 for lying outside the blaming wording."""
+    score = 0
+    if any(s < end and start < e for s, e in trigger_spans):
+        score += 2
+    if not any(s < end and start < e for s, e in analysis_spans):
+        score += 1
+    return score
+
+
+def _noun_phrase(
+    text: str, tokens: list[Token], index: int, vocab: _TopicWords
+) -> tuple[list[str], int]:
+    """The determiner at ``index`` and the content words after it (up to four words)."""
+    words = [tokens[index][0].lower()]
+    cursor = index + 1
+    while cursor < len(tokens) and len(words) < 4:
+        token = tokens[cursor][0]
+        lowered = token.lower()
+        if _BOUNDARY.search(text[tokens[cursor - 1][2] : tokens[cursor][1]]):
+            break
+        if lowered in vocab.skip:
+            cursor += 1
+            continue
+        bare = lowered.replace("'", "")
+        if bare in vocab.stop or lowered in vocab.prepositions or lowered in vocab.verbs:
+            break
+        following = tokens[cursor + 1][0].lower() if cursor + 1 < len(tokens) else ""
+        if (
+            len(words) >= 2
+            and lowered.endswith("ed")
+            and (not following or following.replace("'", "") in vocab.stop)
+        ):
+            break
+        words.append(token if token.istitle() and lowered in {"i"} else lowered)
+        cursor += 1
+    return words, cursor
+
+
+def _with_prepositional_phrase(
+    text: str, tokens: list[Token], cursor: int, words: list[str], vocab: _TopicWords
+) -> tuple[list[str], int]:
+    """The phrase with a following "at dinner", "with my mum" kept on, when there is one."""
+    if (
+        cursor + 1 < len(tokens)
+        and tokens[cursor][0].lower() in vocab.prepositions
+        and not _BOUNDARY.search(text[tokens[cursor - 1][2] : tokens[cursor + 1][1]])
+    ):
+        follow = tokens[cursor + 1][0].lower()
+        if follow not in vocab.stop and follow not in vocab.not_topics | {"me", "you", "us"}:
+            return [*words, tokens[cursor][0].lower(), follow], cursor + 2
+    return words, cursor
 
 
 def _choose_need(text: str, analysis: DraftAnalysis, engine: Wording) -> str:

@@ -13,6 +13,7 @@ the text.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -56,6 +57,22 @@ class Rewrite(BaseModel):
     lint: LintResult
 
 
+@dataclass(frozen=True)
+class _Parts:
+    """The pieces every style's versions are made of, worked out once per draft."""
+
+    feeling: str
+    need_phrase: str
+    need_short: str
+    when: str | None
+    ask: str
+    opener: str
+    topic: str | None
+    about: str
+    short_words: list[str]
+    reading_ask: str | None
+
+
 def _candidates(
     style: Style, reading: Reading, analysis: DraftAnalysis, engine: Wording
 ) -> list[str]:
@@ -66,57 +83,76 @@ def _candidates(
     """
     need = engine.needs.needs[reading.need]
     family = engine.feelings.families[reading.family]
-    feeling = family.words[0]
-    when = when_clause(reading)
-    ask = request_for(reading.need, reading.topic, engine, reading.ask)
     kinds = analysis.kinds
-    opener = engine.settings.openers.get(kinds[0], "") if kinds else ""
-    topic = reading.topic
-    about = f" about {topic}" if topic else ""
-    short_words = sorted(family.words[:3], key=len)
+    parts = _Parts(
+        feeling=family.words[0],
+        need_phrase=need.phrase,
+        need_short=need.short,
+        when=when_clause(reading),
+        ask=request_for(reading.need, reading.topic, engine, reading.ask),
+        opener=engine.settings.openers.get(kinds[0], "") if kinds else "",
+        topic=reading.topic,
+        about=f" about {reading.topic}" if reading.topic else "",
+        short_words=sorted(family.words[:3], key=len),
+        reading_ask=reading.ask,
+    )
+    versions = {"gentle": _gentle, "direct": _direct}.get(style, _short_text)(parts)
+    return [tidy(candidate) for candidate in versions]
+
+
+def _gentle(p: _Parts) -> list[str]:
+    core = (
+        f"{p.when}, I feel {p.feeling}, because I need {p.need_phrase}."
+        if p.when
+        else f"I've been feeling {p.feeling}{p.about}, because I need {p.need_phrase}."
+    )
+    out = [f"{p.opener}{core} {p.ask}", f"{core} {p.ask}"]
+    if p.when:
+        out += [
+            f"{p.when}, I feel {p.feeling}. {p.ask}",
+            f"{p.when}, I feel {p.feeling}. {p.need_short}",
+        ]
+    out += [f"I feel {p.feeling}{p.about}. {p.ask}", f"I feel {p.feeling}{p.about}. {p.need_short}"]
+    if p.topic:
+        out += [f"I'm {word} about {p.topic}. Can we talk tonight?" for word in p.short_words]
+    elif p.when:
+        out += [f"{p.when}, I feel {word}. Can we talk tonight?" for word in p.short_words]
+    out += [f"I feel {p.feeling}. {p.need_short}", f"I feel {p.feeling}. Can we talk tonight?"]
+    return out
+
+
+def _direct(p: _Parts) -> list[str]:
     out: list[str] = []
-    if style == "gentle":
-        core = (
-            f"{when}, I feel {feeling}, because I need {need.phrase}."
-            if when
-            else f"I've been feeling {feeling}{about}, because I need {need.phrase}."
-        )
-        out += [f"{opener}{core} {ask}", f"{core} {ask}"]
-        if when:
-            out += [f"{when}, I feel {feeling}. {ask}", f"{when}, I feel {feeling}. {need.short}"]
-        out += [f"I feel {feeling}{about}. {ask}", f"I feel {feeling}{about}. {need.short}"]
-        if topic:
-            out += [f"I'm {word} about {topic}. Can we talk tonight?" for word in short_words]
-        elif when:
-            out += [f"{when}, I feel {word}. Can we talk tonight?" for word in short_words]
-        out += [f"I feel {feeling}. {need.short}", f"I feel {feeling}. Can we talk tonight?"]
-    elif style == "direct":
-        if when:
-            out.append(f"{when}, I feel {feeling}. I need {need.phrase}. {ask}")
-        out.append(f"I feel {feeling}{about} and I need {need.phrase}. {ask}")
-        if topic:
-            out.append(f"About {topic}: I'm {feeling}. {ask}")
-            out.append(f"About {topic}: I'm {feeling}. {need.short}")
-            out += [f"About {topic}: I'm {word}. Talk at 8?" for word in short_words]
-        elif when:
-            out.append(f"{when}, I'm {feeling}. {ask}")
-            out += [f"{when}, I'm {word}. Talk at 8?" for word in short_words]
-        out.append(f"I'm {feeling}. {ask}")
-        if reading.ask:
-            out.append(f"I'm {feeling}. Could you {reading.ask} this week?")
-        out += [f"I'm {word}. Talk tonight at 8?" for word in short_words]
-        out += [f"I'm {word}. Call me at 8?" for word in short_words]
-    else:
-        if topic:
-            out.append(f"Feeling {feeling} about {topic}. {need.short}")
-            out += [f"Re {topic}: I'm {word}. Talk at 8?" for word in short_words]
-        elif when:
-            out += [f"{when}, I felt {word}. Talk at 8?" for word in short_words]
-        if reading.ask:
-            out.append(f"Feeling {feeling}. Could you {reading.ask} this week?")
-        out += [f"Feeling {feeling}. {need.short}", f"I'm {feeling}. Can we talk at 8?"]
-        out += [f"I'm {word}. Talk at 8?" for word in short_words]
-    return [tidy(candidate) for candidate in out]
+    if p.when:
+        out.append(f"{p.when}, I feel {p.feeling}. I need {p.need_phrase}. {p.ask}")
+    out.append(f"I feel {p.feeling}{p.about} and I need {p.need_phrase}. {p.ask}")
+    if p.topic:
+        out.append(f"About {p.topic}: I'm {p.feeling}. {p.ask}")
+        out.append(f"About {p.topic}: I'm {p.feeling}. {p.need_short}")
+        out += [f"About {p.topic}: I'm {word}. Talk at 8?" for word in p.short_words]
+    elif p.when:
+        out.append(f"{p.when}, I'm {p.feeling}. {p.ask}")
+        out += [f"{p.when}, I'm {word}. Talk at 8?" for word in p.short_words]
+    out.append(f"I'm {p.feeling}. {p.ask}")
+    if p.reading_ask:
+        out.append(f"I'm {p.feeling}. Could you {p.reading_ask} this week?")
+    out += [f"I'm {word}. Talk tonight at 8?" for word in p.short_words]
+    out += [f"I'm {word}. Call me at 8?" for word in p.short_words]
+    return out
+
+
+def _short_text(p: _Parts) -> list[str]:
+    out: list[str] = []
+    if p.topic:
+        out.append(f"Feeling {p.feeling} about {p.topic}. {p.need_short}")
+        out += [f"Re {p.topic}: I'm {word}. Talk at 8?" for word in p.short_words]
+    elif p.when:
+        out += [f"{p.when}, I felt {word}. Talk at 8?" for word in p.short_words]
+    if p.reading_ask:
+        out.append(f"Feeling {p.feeling}. Could you {p.reading_ask} this week?")
+    out += [f"Feeling {p.feeling}. {p.need_short}", f"I'm {p.feeling}. Can we talk at 8?"]
+    out += [f"I'm {word}. Talk at 8?" for word in p.short_words]
+    return out
 
 
 def _notes(reading: Reading, analysis: DraftAnalysis, has_when: bool) -> list[RewriteNote]:

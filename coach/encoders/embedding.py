@@ -197,6 +197,7 @@ class OnnxEmbedder:
         return self._loaded
 
     def _open_session(self) -> onnxruntime.InferenceSession:
+        # onnxruntime loads with the model, on first use (see the module docstring).
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
@@ -222,6 +223,7 @@ class OnnxEmbedder:
             ) from exc
 
     def _open_tokenizer(self) -> tokenizers.Tokenizer:
+        # Like onnxruntime: loaded with the model.
         from tokenizers import Tokenizer
 
         try:

@@ -204,28 +204,26 @@ class KnowledgeIndex:
 
     def _sync(self, collection: Any, base: KnowledgeBase) -> tuple[int, int, int, int]:
         """Upsert what changed and delete what went; (added, updated, removed, unchanged)."""
-        existing = collection.get(include=["metadatas"])
-        have = {
-            pid: (meta or {}).get("content_hash")
-            for pid, meta in zip(existing["ids"], existing["metadatas"] or [], strict=False)
-        }
+        have = _stored_hashes(collection)
         wanted = {passage.id: passage for passage in base.passages()}
         changed = [p for pid, p in wanted.items() if have.get(pid) != p.content_hash]
         stale = [pid for pid in have if pid not in wanted]
         for start in range(0, len(changed), _BATCH):
-            batch = changed[start : start + _BATCH]
-            collection.upsert(
-                ids=[p.id for p in batch],
-                embeddings=self.embedder.embed_documents(
-                    [_embed_text(p, base.documents.get(p.doc_id)) for p in batch]
-                ),
-                documents=[p.text for p in batch],
-                metadatas=[_metadata(p) for p in batch],
-            )
+            self._upsert(collection, changed[start : start + _BATCH], base)
         if stale:
             collection.delete(ids=stale)
         added = sum(1 for p in changed if p.id not in have)
         return added, len(changed) - added, len(stale), len(wanted) - len(changed)
+
+    def _upsert(self, collection: Any, batch: list[Passage], base: KnowledgeBase) -> None:
+        collection.upsert(
+            ids=[p.id for p in batch],
+            embeddings=self.embedder.embed_documents(
+                [_embed_text(p, base.documents.get(p.doc_id)) for p in batch]
+            ),
+            documents=[p.text for p in batch],
+            metadatas=[_metadata(p) for p in batch],
+        )
 
     def ensure_ready(self, base: KnowledgeBase | None = None) -> None:
         """Build or refresh the index once per process, before the first search."""
@@ -291,6 +289,15 @@ class KnowledgeIndex:
     def count(self) -> int:
         self.ensure_ready()
         return int(self._collection.count())
+
+
+def _stored_hashes(collection: Any) -> dict[str, str | None]:
+    """Passage id -> the content hash the index holds for it."""
+    existing = collection.get(include=["metadatas"])
+    return {
+        pid: (meta or {}).get("content_hash")
+        for pid, meta in zip(existing["ids"], existing["metadatas"] or [], strict=False)
+    }
 
 
 def _embed_text(passage: Passage, doc: Document | None = None) -> str:

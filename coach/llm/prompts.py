@@ -70,6 +70,7 @@ class PromptLibrary:
 
     def render(self, name: str, **context: Any) -> str:
         """Render one template; a missing variable raises :class:`ConfigError`."""
+        # Jinja2 loads when a prompt is first rendered: offline Coach never needs it.
         from jinja2 import TemplateError
 
         self._source(name)
@@ -92,6 +93,7 @@ class PromptLibrary:
 
 
 def _environment(directory: Path) -> SandboxedEnvironment:
+    # Imported here for the same reason as in PromptLibrary.render.
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 

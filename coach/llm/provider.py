@@ -94,6 +94,7 @@ def build_chat_model(
             hint="Set COACH_LLM_API_KEY or OPENAI_API_KEY, or COACH_LLM_BASE_URL for a "
             "local OpenAI-compatible server.",
         )
+    # LangChain and the OpenAI SDK load only here, when a model is configured.
     from langchain_openai import ChatOpenAI
 
     kwargs: dict[str, Any] = {
@@ -124,30 +125,46 @@ def model_label(model: object) -> str:
 
 def classify_failure(exc: BaseException) -> FallbackReason:
     """Map an exception from LangChain, the OpenAI SDK or httpx to a fallback reason."""
+    reason = _openai_reason(exc) or _transport_reason(exc)
+    if reason is not None:
+        return reason
+    if isinstance(
+        exc, json.JSONDecodeError | KeyError | IndexError | TypeError | ValueError | AttributeError
+    ):
+        # A body that is not the chat-completions JSON the SDK expects.
+        return "malformed"
+    return "unexpected"
+
+
+def _openai_reason(exc: BaseException) -> FallbackReason | None:
+    # The SDK is imported only once a model call has failed: never on an offline install.
     try:
         import openai
     except ImportError:  # pragma: no cover - openai is a declared dependency
-        openai = None  # type: ignore[assignment]
+        return None
+    # APITimeoutError is a subclass of APIConnectionError: test it first.
+    if isinstance(exc, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection"
+    if isinstance(exc, openai.RateLimitError):
+        return "rate_limited"
+    if isinstance(exc, openai.APIResponseValidationError | openai.LengthFinishReasonError):
+        # A body the SDK cannot read, or JSON cut off at max_tokens.
+        return "malformed"
+    if isinstance(exc, openai.ContentFilterFinishReasonError):
+        return "unsafe"
+    if isinstance(exc, openai.APIStatusError):
+        return "server_error"
+    return None
+
+
+def _transport_reason(exc: BaseException) -> FallbackReason | None:
+    # httpx comes with the SDK; imported here for the same reason.
     try:
         import httpx
     except ImportError:  # pragma: no cover
         httpx = None  # type: ignore[assignment]
-
-    if openai is not None:
-        # APITimeoutError is a subclass of APIConnectionError: test it first.
-        if isinstance(exc, openai.APITimeoutError):
-            return "timeout"
-        if isinstance(exc, openai.APIConnectionError):
-            return "connection"
-        if isinstance(exc, openai.RateLimitError):
-            return "rate_limited"
-        if isinstance(exc, openai.APIResponseValidationError | openai.LengthFinishReasonError):
-            # A body the SDK cannot read, or JSON cut off at max_tokens.
-            return "malformed"
-        if isinstance(exc, openai.ContentFilterFinishReasonError):
-            return "unsafe"
-        if isinstance(exc, openai.APIStatusError):
-            return "server_error"
     if httpx is not None:
         if isinstance(exc, httpx.TimeoutException):
             return "timeout"
@@ -157,12 +174,7 @@ def classify_failure(exc: BaseException) -> FallbackReason:
         return "timeout"
     if isinstance(exc, ConnectionError):
         return "connection"
-    if isinstance(
-        exc, json.JSONDecodeError | KeyError | IndexError | TypeError | ValueError | AttributeError
-    ):
-        # A body that is not the chat-completions JSON the SDK expects.
-        return "malformed"
-    return "unexpected"
+    return None
 
 
 def _failure(exc: BaseException, model: object) -> ModelCallError:

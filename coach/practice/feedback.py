@@ -20,7 +20,7 @@ from coach.practice.models import (
     PracticeTurn,
     TurnFeedback,
 )
-from coach.practice.rules import AREAS, HORSEMEN, MOVES, PracticeRules, load_rules
+from coach.practice.rules import AREAS, HORSEMEN, MOVES, PracticeRules, SummaryRules, load_rules
 
 
 def clamp(value: float) -> int:
@@ -134,75 +134,87 @@ def summarise(
 ) -> PracticeSummary:
     """Score gentle start-up, listening, responsibility and repair from the turns' feedback."""
     cfg = load_rules().moves.summary
-    n = len(turns)
-    moves = [set(t.feedback.moves) for t in turns]
-    kinds = [{f.kind for f in t.feedback.findings} for t in turns]
-
-    if n == 0:
-        scores = dict.fromkeys(AREAS, 0)
-    else:
-        g = cfg.gentle_startup
-        if kinds[0]:
-            first = g.first_blaming
-        else:
-            first = g.first_clean_with_i if "i_statement" in moves[0] else g.first_clean
-        clean = sum(1 for k in kinds if not k & {"criticism", "contempt"}) / n
-        gentle = g.first_turn_weight * first + (1 - g.first_turn_weight) * 100 * clean
-
-        li = cfg.listening
-        listening_turns = sum(1 for m in moves if m & set(li.listening_moves))
-        contempt_turns = sum(1 for k in kinds if "contempt" in k)
-        listening = 100 * (listening_turns / n) / li.full_marks_share
-        listening -= li.contempt_penalty * contempt_turns
-
-        r = cfg.responsibility
-        owned = sum(1 for m in moves if "taking_responsibility" in m)
-        defended = sum(1 for k in kinds if "defensiveness" in k)
-        responsibility = r.base + r.per_turn * owned - r.defensiveness_penalty * defended
-
-        rp = cfg.repair
-        repair_moves = set(rp.repair_moves)
-        repairs = sum(1 for m in moves if m & repair_moves)
-        unrepaired = sum(
-            1 for i, k in enumerate(kinds) if k and (i + 1 >= n or not moves[i + 1] & repair_moves)
-        )
-        repair = rp.base + rp.per_turn * repairs - rp.unrepaired_penalty * unrepaired
-        scores = {
-            "gentle_startup": clamp(gentle),
-            "listening": clamp(listening),
-            "responsibility": clamp(responsibility),
-            "repair": clamp(repair),
-        }
-
-    best = None
-    if turns:
-        top = max(turns, key=lambda t: (t.mood_change, -t.index))
-        if top.mood_change > 0:
-            labels = [note.label.lower() for note in top.feedback.present]
-            if not labels:
-                said = "a calm, blame-free turn"
-            else:
-                said = (
-                    labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
-                )
-            best = BestMoment(
-                turn_index=top.index,
-                why=f"Your partner's mood rose {top.mood_change} points when you used {said}.",
-            )
+    scores = _scores(turns, cfg) if turns else dict.fromkeys(AREAS, 0)
     weakest = min(AREAS, key=lambda a: (scores[a], AREAS.index(a)))
     cited = [getattr(cfg, weakest).guidance_id]
     for t in turns:
         cited += [note.guidance_id for note in t.feedback.present]
         cited += [f.guidance_id for f in t.feedback.findings]
     return PracticeSummary(
-        turns=n,
+        turns=len(turns),
         scores=scores,  # type: ignore[arg-type]
-        best_moment=best,
+        best_moment=_best_moment(turns),
         try_next_time=getattr(cfg, weakest).tip,
         try_next_time_area=weakest,  # type: ignore[arg-type]
         mood_start=start.mood,
         mood_end=turns[-1].state_after.mood if turns else start.mood,
         citations=_references(list(dict.fromkeys(cited)), knowledge),
+    )
+
+
+def _scores(turns: list[PracticeTurn], cfg: SummaryRules) -> dict[str, int]:
+    """Each skill scored 0-100 from the moves and horsemen of every turn (at least one)."""
+    moves = [set(t.feedback.moves) for t in turns]
+    kinds = [{f.kind for f in t.feedback.findings} for t in turns]
+    return {
+        "gentle_startup": clamp(_gentle_startup(moves, kinds, cfg)),
+        "listening": clamp(_listening(moves, kinds, cfg)),
+        "responsibility": clamp(_responsibility(moves, kinds, cfg)),
+        "repair": clamp(_repair(moves, kinds, cfg)),
+    }
+
+
+def _gentle_startup(moves: list[set[str]], kinds: list[set[str]], cfg: SummaryRules) -> float:
+    g = cfg.gentle_startup
+    if kinds[0]:
+        first = g.first_blaming
+    else:
+        first = g.first_clean_with_i if "i_statement" in moves[0] else g.first_clean
+    clean = sum(1 for k in kinds if not k & {"criticism", "contempt"}) / len(kinds)
+    return g.first_turn_weight * first + (1 - g.first_turn_weight) * 100 * clean
+
+
+def _listening(moves: list[set[str]], kinds: list[set[str]], cfg: SummaryRules) -> float:
+    li = cfg.listening
+    listening_turns = sum(1 for m in moves if m & set(li.listening_moves))
+    contempt_turns = sum(1 for k in kinds if "contempt" in k)
+    listening = 100 * (listening_turns / len(moves)) / li.full_marks_share
+    return listening - li.contempt_penalty * contempt_turns
+
+
+def _responsibility(moves: list[set[str]], kinds: list[set[str]], cfg: SummaryRules) -> float:
+    r = cfg.responsibility
+    owned = sum(1 for m in moves if "taking_responsibility" in m)
+    defended = sum(1 for k in kinds if "defensiveness" in k)
+    return r.base + r.per_turn * owned - r.defensiveness_penalty * defended
+
+
+def _repair(moves: list[set[str]], kinds: list[set[str]], cfg: SummaryRules) -> float:
+    rp = cfg.repair
+    n = len(moves)
+    repair_moves = set(rp.repair_moves)
+    repairs = sum(1 for m in moves if m & repair_moves)
+    unrepaired = sum(
+        1 for i, k in enumerate(kinds) if k and (i + 1 >= n or not moves[i + 1] & repair_moves)
+    )
+    return rp.base + rp.per_turn * repairs - rp.unrepaired_penalty * unrepaired
+
+
+def _best_moment(turns: list[PracticeTurn]) -> BestMoment | None:
+    """The turn that lifted the partner's mood most, and what the person did in it."""
+    if not turns:
+        return None
+    top = max(turns, key=lambda t: (t.mood_change, -t.index))
+    if top.mood_change <= 0:
+        return None
+    labels = [note.label.lower() for note in top.feedback.present]
+    if not labels:
+        said = "a calm, blame-free turn"
+    else:
+        said = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+    return BestMoment(
+        turn_index=top.index,
+        why=f"Your partner's mood rose {top.mood_change} points when you used {said}.",
     )
 
 

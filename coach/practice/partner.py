@@ -19,7 +19,7 @@ from coach.llm.protocol import ChatModel
 from coach.llm.tasks import PartnerPersona, TranscriptTurn, partner_reply
 from coach.practice.feedback import clamp
 from coach.practice.models import PersonaState
-from coach.practice.rules import BANDS, Effect, load_rules
+from coach.practice.rules import BANDS, Effect, PersonaSpec, load_rules
 from coach.safety import SafetyVerdict
 from coach.storage import practice as repo
 
@@ -123,41 +123,70 @@ def compose_reply(
 ) -> tuple[str, list[str]]:
     """The partner's reply and the keys of the lines it used; never a line used before."""
     spec = load_rules().personas.personas[persona]  # type: ignore[index]
+    bands = _pool("band", after.band, spec.bands[after.band], topic)  # type: ignore[index]
+    used = (used_keys, used_texts)
+    parts = _fresh_lines(spec, before, after, signal, topic, bands, used, rng)
+    text = " ".join(t for _, t in parts)
+    if not parts or text in used_texts:
+        pair = _unsaid_pair(bands, spec.reactions, topic, used_texts, rng)
+        if pair is not None:
+            return pair
+    return text, [k for k, _ in parts]
 
-    def pool(kind: str, name: str, lines: list[str]) -> list[tuple[str, str]]:
-        return [(f"{kind}:{name}:{i}", line.format(topic=topic)) for i, line in enumerate(lines)]
 
-    bands = pool("band", after.band, spec.bands[after.band])  # type: ignore[index]
+def _fresh_lines(
+    spec: PersonaSpec,
+    before: PersonaState,
+    after: PersonaState,
+    signal: str | None,
+    topic: str,
+    bands: list[tuple[str, str]],
+    used: tuple[set[str], set[str]],
+    rng: random.Random,
+) -> list[tuple[str, str]]:
+    """A reaction to the turn's signal, and a mood line when the mood band changed."""
     parts: list[tuple[str, str]] = []
     if signal is not None:
-        reaction = _pick(
-            pool("reaction", signal, spec.reactions[signal]), used_keys, used_texts, rng
-        )
+        reaction = _pick(_pool("reaction", signal, spec.reactions[signal], topic), *used, rng)
         if reaction is not None:
             parts.append(reaction)
     if not parts or after.band != before.band:
-        band_line = _pick(bands, used_keys, used_texts, rng)
+        band_line = _pick(bands, *used, rng)
         if band_line is not None:
             parts.append(band_line)
     if not parts:
         # Long sessions can exhaust a pool; fall back to any unused line of this persona
-        # whose mood fits, and finally to a combination of two lines never said together.
+        # whose mood fits, and finally (in compose_reply) to two lines never said together.
         neighbours = [b for b in BANDS if b != after.band]
-        extra = [x for b in neighbours for x in pool("band", b, spec.bands[b])]  # type: ignore[index]
-        choice = _pick(extra, used_keys, used_texts, rng)
+        extra = [x for b in neighbours for x in _pool("band", b, spec.bands[b], topic)]  # type: ignore[index]
+        choice = _pick(extra, *used, rng)
         if choice is not None:
             parts.append(choice)
-    text = " ".join(t for _, t in parts)
-    if not parts or text in used_texts:
-        everything = bands + [
-            x for name, lines in spec.reactions.items() for x in pool("reaction", name, lines)
-        ]
-        for _ in range(200):
-            first, second = rng.sample(everything, 2)
-            candidate = f"{first[1]} {second[1]}"
-            if candidate not in used_texts:
-                return candidate, [first[0], second[0]]
-    return text, [k for k, _ in parts]
+    return parts
+
+
+def _pool(kind: str, name: str, lines: list[str], topic: str) -> list[tuple[str, str]]:
+    """A persona's lines of one kind, keyed so a session never says one twice."""
+    return [(f"{kind}:{name}:{i}", line.format(topic=topic)) for i, line in enumerate(lines)]
+
+
+def _unsaid_pair(
+    bands: list[tuple[str, str]],
+    reactions: dict[str, list[str]],
+    topic: str,
+    used_texts: set[str],
+    rng: random.Random,
+) -> tuple[str, list[str]] | None:
+    """Two lines never said together, when every single line has been used."""
+    everything = bands + [
+        x for name, lines in reactions.items() for x in _pool("reaction", name, lines, topic)
+    ]
+    for _ in range(200):
+        first, second = rng.sample(everything, 2)
+        candidate = f"{first[1]} {second[1]}"
+        if candidate not in used_texts:
+            return candidate, [first[0], second[0]]
+    return None
 
 
 def model_reply(

@@ -122,7 +122,7 @@ class _Repair(_Strict):
     tip: str
 
 
-class _Summary(_Strict):
+class SummaryRules(_Strict):
     gentle_startup: _GentleStartup
     listening: _Listening
     responsibility: _Responsibility
@@ -139,11 +139,11 @@ class _MovesFile(_Strict):
     bands: _Bands
     reaction_order: list[str]
     antidotes: dict[Horseman, Move]
-    summary: _Summary
+    summary: SummaryRules
     hint_state: dict[Literal["low", "mid", "high"], str]
 
 
-class _PersonaSpec(_Strict):
+class PersonaSpec(_Strict):
     name: str
     description: str
     start: Effect
@@ -157,7 +157,7 @@ class _PersonasFile(_Strict):
     version: int
     label: str
     disclaimer: str
-    personas: dict[Persona, _PersonaSpec]
+    personas: dict[Persona, PersonaSpec]
 
 
 @dataclass(frozen=True)
@@ -243,17 +243,21 @@ def _check_consistency(moves: _MovesFile, personas: _PersonasFile) -> None:
     if set(personas.personas) != set(PERSONAS):
         raise KnowledgeError(f"personas.yaml must define exactly the personas {PERSONAS}.")
     for name, spec in personas.personas.items():
-        unknown = set(spec.sensitivity) - signals
-        if unknown:
-            raise KnowledgeError(f"personas.yaml: {name} has unknown sensitivities {unknown}.")
-        if set(spec.bands) != set(BANDS) or any(len(v) < 3 for v in spec.bands.values()):
-            raise KnowledgeError(f"personas.yaml: {name} needs 3+ lines in each mood band.")
-        if set(spec.reactions) != signals or any(len(v) < 3 for v in spec.reactions.values()):
-            raise KnowledgeError(f"personas.yaml: {name} needs 3+ reactions for every signal.")
-        lines = spec.opening + [x for v in spec.bands.values() for x in v]
-        lines += [x for v in spec.reactions.values() for x in v]
-        if len(lines) != len(set(lines)):
-            raise KnowledgeError(f"personas.yaml: {name} repeats a line.")
+        _check_persona(name, spec, signals)
+
+
+def _check_persona(name: str, spec: PersonaSpec, signals: set[str]) -> None:
+    unknown = set(spec.sensitivity) - signals
+    if unknown:
+        raise KnowledgeError(f"personas.yaml: {name} has unknown sensitivities {unknown}.")
+    if set(spec.bands) != set(BANDS) or any(len(v) < 3 for v in spec.bands.values()):
+        raise KnowledgeError(f"personas.yaml: {name} needs 3+ lines in each mood band.")
+    if set(spec.reactions) != signals or any(len(v) < 3 for v in spec.reactions.values()):
+        raise KnowledgeError(f"personas.yaml: {name} needs 3+ reactions for every signal.")
+    lines = spec.opening + [x for v in spec.bands.values() for x in v]
+    lines += [x for v in spec.reactions.values() for x in v]
+    if len(lines) != len(set(lines)):
+        raise KnowledgeError(f"personas.yaml: {name} repeats a line.")
 
 
 def guidance_ids() -> set[str]:

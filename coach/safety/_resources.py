@@ -100,22 +100,35 @@ class Directory:
             if code == FALLBACK or not chosen:
                 return chosen or list(fallback)
             return chosen
-        wanted: list[str] = []
-        for category in categories:
-            for kind in KINDS_FOR_CATEGORY.get(category, ()):
-                if kind not in wanted:
-                    wanted.append(kind)
-        if emergency:
-            wanted.append("emergency")
-        chosen = []
-        for kind in wanted:
-            found = [r for r in available if r.kind == kind]
-            if not found and kind != "emergency":
-                found = [r for r in fallback if r.kind in (kind, "directory")]
-            if not found and kind == "emergency":
-                found = [r for r in fallback if r.kind == "emergency"]
+        chosen: list[Resource] = []
+        for kind in _wanted_kinds(categories, emergency=emergency):
+            found = _lines_of_kind(kind, available, fallback)
             chosen.extend(r for r in found if r not in chosen)
         return sorted(chosen, key=lambda r: _KIND_ORDER.index(r.kind))
+
+
+def _lines_of_kind(
+    kind: str, available: tuple[Resource, ...], fallback: tuple[Resource, ...]
+) -> list[Resource]:
+    """A country's lines of one kind, else the international directory's (never none)."""
+    found = [r for r in available if r.kind == kind]
+    if not found and kind != "emergency":
+        found = [r for r in fallback if r.kind in (kind, "directory")]
+    if not found and kind == "emergency":
+        found = [r for r in fallback if r.kind == "emergency"]
+    return found
+
+
+def _wanted_kinds(categories: Iterable[str], *, emergency: bool) -> list[str]:
+    """The kinds of line the categories call for, in order, each once (emergency last)."""
+    wanted: list[str] = []
+    for category in categories:
+        for kind in KINDS_FOR_CATEGORY.get(category, ()):
+            if kind not in wanted:
+                wanted.append(kind)
+    if emergency:
+        wanted.append("emergency")
+    return wanted
 
 
 @lru_cache(maxsize=4)

@@ -16,6 +16,20 @@ def _describe(resources: list[Resource]) -> str:
     return ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
+def _category_lines(verdict: SafetyVerdict, bank: dict[str, str], emergency: str) -> list[str]:
+    """One paragraph per category the screen named, with the lines that fit it."""
+    lines = []
+    for category in verdict.categories:
+        kinds = KINDS_FOR_CATEGORY.get(category, ())
+        fitting = [r for r in verdict.resources if r.kind in kinds]
+        if not fitting:
+            fitting = [r for r in verdict.resources if r.kind == "directory"]
+        template = bank.get(category)
+        if template:
+            lines.append(template.format(lines=_describe(fitting[:2]), emergency=emergency))
+    return lines
+
+
 def build_response(verdict: SafetyVerdict, texts: ResponsesSpec) -> SafetyResponse:
     if verdict.level == "none":
         return SafetyResponse(level="none", message="")
@@ -27,14 +41,7 @@ def build_response(verdict: SafetyVerdict, texts: ResponsesSpec) -> SafetyRespon
     lines = [bank["opening"]]
     if verdict.level == "urgent":
         lines.append(bank["safety_question"].format(emergency=emergency_text))
-    for category in verdict.categories:
-        kinds = KINDS_FOR_CATEGORY.get(category, ())
-        fitting = [r for r in verdict.resources if r.kind in kinds]
-        if not fitting:
-            fitting = [r for r in verdict.resources if r.kind == "directory"]
-        template = bank.get(category)
-        if template:
-            lines.append(template.format(lines=_describe(fitting[:2]), emergency=emergency_text))
+    lines += _category_lines(verdict, bank, emergency_text)
     abuse = bool({"abuse", "child_safety"} & set(verdict.categories))
     device_warning = texts.urgent["device_warning"] if abuse else None
     if verdict.level == "urgent" and device_warning:
