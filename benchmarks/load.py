@@ -48,7 +48,14 @@ from typing import Any
 import httpx
 
 from benchmarks.drafts import MESSAGE
-from tests.servers.launch import free_port
+from tests.support.servers import (
+    ChromaServer,
+    PostgresServer,
+    chroma_command,
+    clean_env,
+    coach_server,
+    postgres_missing,
+)
 
 CONCURRENCY = 8
 WARMUP_REQUESTS = 24
@@ -107,28 +114,15 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         started = time.perf_counter()
         _coach(["ingest"], env=env, cwd=workdir)
         ingest_seconds = time.perf_counter() - started
-        port = free_port()
-        log_path = Path(workdir) / "server.log"
-        serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
-        serve += ["--workers", str(options.workers)]
-        with log_path.open("wb") as log:
-            server = subprocess.Popen(
-                [*_coach_command(), *serve],
-                env=env,
-                cwd=workdir,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                base = f"http://127.0.0.1:{port}"
-                _wait_until_up(base, server, log_path)
-                result = asyncio.run(_measure(base, server.pid, backends))
-            finally:
-                server.terminate()
-                try:
-                    server.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+        with coach_server(
+            Path(workdir),
+            env=env,
+            workers=options.workers,
+            command=_coach_command(),
+            log=Path(workdir) / "server.log",
+            timeout=STARTUP_TIMEOUT_SECONDS,
+        ) as (base, server):
+            result = asyncio.run(_measure(base, server.pid, backends))
         engines = (
             "PostgreSQL and a Chroma server on loopback"
             if options.servers
@@ -170,13 +164,11 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 def _start_servers(stack: ExitStack) -> tuple[dict[str, str], dict[str, int]]:
     """Start PostgreSQL and Chroma on loopback; their settings, and their main processes.
 
-    The launchers are the test suite's (``tests/servers/launch.py``: plain code, no
+    The launchers are the test suite's (``tests/support/servers.py``: plain code, no
     pytest), imported rather than copied: ``tests`` sits beside ``benchmarks`` at
     the repository root, so it is importable wherever ``python -m benchmarks`` is.
     Each server is stopped, and its directory removed, when ``stack`` closes.
     """
-    from tests.servers.launch import ChromaServer, PostgresServer, chroma_command, postgres_missing
-
     reason = postgres_missing()
     if reason:
         raise RuntimeError(f"--servers needs PostgreSQL: {reason}")
@@ -200,14 +192,8 @@ def _start_servers(stack: ExitStack) -> tuple[dict[str, str], dict[str, int]]:
 
 
 def _server_env(workdir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
-    env.pop("OPENAI_API_KEY", None)  # offline engine, whatever this shell has set
-    env.update(
-        COACH_DATA_DIR=str(workdir / "data"),
-        COACH_RATE_LIMIT_ENABLED="false",
-        COACH_LOG_LEVEL="WARNING",
-    )
-    return env
+    # The offline engine, whatever this shell has set; no rate limits to distort the load.
+    return clean_env(workdir / "data", COACH_RATE_LIMIT_ENABLED="false", COACH_LOG_LEVEL="WARNING")
 
 
 def _coach_command() -> list[str]:
@@ -225,21 +211,6 @@ def _coach(args: list[str], *, env: dict[str, str], cwd: str) -> None:
     if done.returncode != 0:
         tail = (done.stdout + done.stderr).decode(errors="replace")[-2000:]
         raise RuntimeError(f"coach {' '.join(args)} failed ({done.returncode}):\n{tail}")
-
-
-def _wait_until_up(base: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            break
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    tail = log_path.read_text(errors="replace")[-2000:]
-    raise RuntimeError(f"coach serve did not come up:\n{tail}")
 
 
 def _rss_mib(pid: int, field_name: str = "VmRSS") -> float:

@@ -13,20 +13,19 @@ is never used.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the one server launcher lives with the tests
+
+from tests.support import servers  # noqa: E402
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -44,40 +43,11 @@ SITUATION = "Since we got back together I find it hard to trust what he tells me
 SCENARIO = "We argue about chores and I want to bring it up calmly."
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def coach_server(data_dir: Path) -> Iterator[str]:
-    """Run ``uvicorn`` on a free loopback port with its own data directory."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
-    env.pop("OPENAI_API_KEY", None)  # the offline engine, so pictures are reproducible
-    env["COACH_DATA_DIR"] = str(data_dir)
-    port = _free_port()
-    argv = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
-    argv += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    process = subprocess.Popen(argv, cwd=data_dir.parent, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("Coach did not start; see the output above.") from None
-                time.sleep(0.2)
+    """Coach on a free loopback port with its own data directory, offline (the test launcher)."""
+    with servers.coach_server(data_dir.parent, env=servers.clean_env(data_dir)) as (base, _):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _save(page: Any, out: Path, name: str, *, anchor: str | None = None) -> None:

@@ -34,7 +34,7 @@ from pydantic import Field
 from api.app import create_app
 from api.settings import WebSettings
 from coach.config import Settings, get_settings
-from tests.servers.launch import free_port
+from tests.support.servers import free_port
 
 CANARY = "Quillowisp"  # never a real word, so any hit is ours
 

@@ -12,17 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.servers.launch import free_port
+from tests.support.servers import clean_env, coach_server
 
 CHROMIUM = os.environ.get("COACH_E2E_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -73,55 +69,15 @@ def serve(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[st
     The environment is cleaned of ``COACH_*`` and ``OPENAI_API_KEY`` first, so only
     ``extra_env`` (a model endpoint, say) configures it beyond its data directory.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
-    env.pop("OPENAI_API_KEY", None)
-    env["COACH_DATA_DIR"] = str(workdir / "data")
-    env.update(extra_env or {})
-    port = free_port()
-    log = (workdir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=workdir,  # no stray .env from the checkout
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
+    env = clean_env(workdir / "data", **(extra_env or {}))
+    with contextlib.ExitStack() as stack:
         try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            log.close()
-            output = (workdir / "server.log").read_text(errors="replace")[-2000:]
-            pytest.fail(f"Coach server did not start:\n{output}")
-        time.sleep(0.2)
-    try:
+            base, _ = stack.enter_context(
+                coach_server(workdir, env=env, log=workdir / "server.log")
+            )
+        except RuntimeError as exc:
+            pytest.fail(f"Coach server did not start:\n{exc}")
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")

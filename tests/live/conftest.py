@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from coach.config import Settings
-from tests.servers.launch import free_port
+from tests.support.servers import free_port, stop, wait_until_answers
 
 REPO = Path(__file__).resolve().parents[2]
 ALIAS = "smollm2-135m"
@@ -102,27 +100,19 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                tail = log_path.read_text(errors="replace")[-2000:]
-                pytest.fail(f"llama.cpp server exited with {process.returncode}:\n{tail}")
-            try:
-                if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama.cpp server did not answer /v1/models in {START_TIMEOUT_S}s")
-            time.sleep(0.5)
+        try:
+            wait_until_answers(
+                f"{base_url}/models",
+                process,
+                what="The llama.cpp server",
+                log=log_path,
+                timeout=START_TIMEOUT_S,
+            )
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process, timeout=15)
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers.launch import ChromaServer, PostgresServer, chroma_command, postgres_missing
+from tests.support.servers import ChromaServer, PostgresServer, chroma_command, postgres_missing
 
 SERVERS = pytest.mark.servers
 DATABASES = ["sqlite", pytest.param("postgresql", marks=SERVERS)]

@@ -22,7 +22,7 @@ from coach.errors import RetrievalIndexError
 from coach.knowledge import corpus, retrieval
 from coach.knowledge.retrieval import KnowledgeIndex
 from tests.fakes import HashingEmbedder
-from tests.servers.launch import ChromaServer, free_port
+from tests.support.servers import ChromaServer, free_port
 
 pytestmark = pytest.mark.servers
 

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -24,12 +21,11 @@ import pytest
 from sqlalchemy import create_engine
 
 from coach.storage import migrate
-from tests.servers.launch import ChromaServer, free_port
+from tests.support.servers import ChromaServer, clean_env, coach_server
 
 pytestmark = pytest.mark.servers
 
 EXERCISE = "exercise-apology-that-takes-responsibility"
-SERVE = [sys.executable, "-c", "from coach.cli import main; main()", "serve"]
 
 
 def _workers(pid: int) -> list[int]:
@@ -80,41 +76,17 @@ def served(
 
 @contextmanager
 def _serve(tmp_path: Path, **settings: str) -> Iterator[tuple[str, list[int]]]:
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("COACH_")},
-        "COACH_DATA_DIR": str(tmp_path / "data"),
-        **settings,
-    }
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [*SERVE, "--workers", "2", "--port", str(port)],
+    env = clean_env(tmp_path / "data", **settings)
+    with coach_server(
+        tmp_path,
         env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert process.poll() is None, (tmp_path / "serve.log").read_text()
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("coach serve did not answer in 90 s")
+        workers=2,
+        log=tmp_path / "serve.log",
+        timeout=90,
+        stop_signal=signal.SIGINT,
+        stop_timeout=20,
+    ) as (base, process):
         yield base, _workers(process.pid)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def test_workers_share_one_history(served: tuple[str, list[int]], postgres_url: str) -> None:

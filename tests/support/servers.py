@@ -1,6 +1,11 @@
-"""Start and stop throwaway PostgreSQL and Chroma servers on loopback for the tests.
+"""The one launcher for the servers tests, scripts and benchmarks start on loopback.
 
-Plain functions and classes, no pytest: :mod:`tests.servers.fixtures` wraps them.
+Coach itself (``uvicorn`` on the app factory, or ``coach serve`` with workers), a
+throwaway PostgreSQL and a Chroma server, and any other HTTP server a test needs
+(the live tests' llama.cpp): each on a free port, waited for until it answers,
+stopped (and its directory removed) at the end. Plain functions and classes, no
+pytest: :mod:`tests.servers.fixtures`, ``tests/e2e``, ``tests/live``,
+``scripts/screenshots.py`` and ``benchmarks/load.py`` use them.
 PostgreSQL comes from Debian's packages (``make servers`` installs them when we
 may); it refuses to run as root, so as root the cluster is made and run by
 ``nobody`` in a temporary directory that user owns. The Chroma server is the
@@ -15,13 +20,14 @@ import contextlib
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 # Durability buys nothing in a throwaway cluster and costs seconds per run.
@@ -67,14 +73,117 @@ def chroma_command() -> str | None:
     return str(beside) if beside.exists() else shutil.which("chroma")
 
 
-def _wait(ready: Callable[[], bool], what: str, log: Path, timeout: float = 30.0) -> None:
+def log_tail(log: Path | None, chars: int = 2000) -> str:
+    return log.read_text(errors="replace")[-chars:] if log is not None and log.exists() else ""
+
+
+def _wait(
+    ready: Callable[[], bool],
+    what: str,
+    log: Path | None,
+    timeout: float = 30.0,
+    pause: float = 0.1,
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if ready():
             return
-        time.sleep(0.1)
-    tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-    raise RuntimeError(f"{what} did not start within {timeout:.0f} s. Log tail:\n{tail}")
+        time.sleep(pause)
+    raise RuntimeError(f"{what} did not start within {timeout:.0f} s. Log tail:\n{log_tail(log)}")
+
+
+def answers(url: str, process: subprocess.Popen[bytes] | None = None) -> bool:
+    """Whether ``url`` answers 200 now; a server ``process`` that exited is an error."""
+    if process is not None and process.poll() is not None:
+        raise RuntimeError(f"the server exited with {process.returncode}")
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def wait_until_answers(
+    url: str,
+    process: subprocess.Popen[bytes],
+    *,
+    what: str,
+    log: Path | None,
+    timeout: float = 60.0,
+) -> None:
+    """Wait for ``url`` to answer 200; RuntimeError with the log's tail if it never does."""
+    deadline = time.monotonic() + timeout
+    while not answers(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            state = "exited" if process.poll() is not None else f"no answer in {timeout:.0f} s"
+            raise RuntimeError(f"{what} did not start ({state}). Log tail:\n{log_tail(log)}")
+        time.sleep(0.2)
+
+
+def stop(
+    process: subprocess.Popen[bytes], *, timeout: float = 10.0, sig: int = signal.SIGTERM
+) -> None:
+    """Ask the process to stop; kill it if it has not within ``timeout`` seconds."""
+    process.send_signal(sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def clean_env(data_dir: Path, **settings: str) -> dict[str, str]:
+    """This environment without any COACH_* or OPENAI_API_KEY, plus a data folder and ``settings``.
+
+    So only what a test or script sets configures the server (the offline engine
+    unless it names a model).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
+    env.pop("OPENAI_API_KEY", None)
+    env["COACH_DATA_DIR"] = str(data_dir)
+    env.update(settings)
+    return env
+
+
+UVICORN = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
+COACH = [sys.executable, "-c", "from coach.cli import main; main()"]
+
+
+@contextlib.contextmanager
+def coach_server(
+    workdir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    workers: int | None = None,
+    command: list[str] | None = None,
+    log: Path | None = None,
+    timeout: float = 60.0,
+    stop_signal: int = signal.SIGTERM,
+    stop_timeout: float = 15.0,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Coach on a free loopback port until the block ends: its base URL and process.
+
+    ``uvicorn`` on the app factory by default; with ``workers``, ``coach serve
+    --workers N`` (``command`` names the coach command to run). ``env`` defaults to
+    :func:`clean_env` with ``workdir/data``; the working directory is ``workdir``, so
+    no stray ``.env`` from the checkout applies. Output goes to ``log`` when given.
+    """
+    env = env if env is not None else clean_env(workdir / "data")
+    port = free_port()
+    if workers is None:
+        argv = [*UVICORN, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    else:
+        argv = [*(command or COACH), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        argv += ["--workers", str(workers)]
+    with contextlib.ExitStack() as stack:
+        output = stack.enter_context(log.open("wb")) if log is not None else None
+        process = subprocess.Popen(
+            argv, cwd=workdir, env=env, stdout=output, stderr=subprocess.STDOUT if output else None
+        )
+        stack.callback(stop, process, timeout=stop_timeout, sig=stop_signal)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_answers(f"{base}/healthz", process, what="Coach", log=log, timeout=timeout)
+        yield base, process
 
 
 class PostgresServer:
@@ -195,20 +304,9 @@ class ChromaServer:
     def _healthy(self) -> bool:
         if self._process is not None and self._process.poll() is not None:
             raise RuntimeError(f"`chroma run` exited with {self._process.returncode}")
-        try:
-            with urllib.request.urlopen(
-                f"http://{self.host}:{self.port}/api/v2/heartbeat", timeout=2
-            ) as response:
-                return bool(response.status == 200)
-        except OSError:
-            return False
+        return answers(f"http://{self.host}:{self.port}/api/v2/heartbeat")
 
     def stop(self) -> None:
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            stop(self._process)
         shutil.rmtree(self.root, ignore_errors=True)
