@@ -16,7 +16,7 @@ the measured rounds; growth over :data:`GROWTH_FLAG_MIB` is flagged.
 
 ``--servers`` runs the same load against the deployment of issue #10 instead: a
 throwaway PostgreSQL and ``chroma run`` on loopback (started by the launchers in
-``tests/servers/launch.py``, see :func:`_start_servers`), ``coach ingest`` into
+``tests/support/servers.py``, see :func:`_start_servers`), ``coach ingest`` into
 the Chroma server, and ``coach serve --workers N`` (``--workers``, default 1) with
 ``COACH_DATABASE_URL`` and ``COACH_CHROMA_HOST``/``PORT``. The server's RSS is
 then the sum over its process tree (the uvicorn parent and every worker); the

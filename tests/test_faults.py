@@ -2,14 +2,14 @@
 
 Covered elsewhere (not repeated here):
 - every LLM network failure, 429, 5xx, timeout and garbage body for rewrites and the
-  stream: ``tests/coach/test_llm_wire.py``; a slow model for the draft job:
-  ``tests/coach/test_service_llm.py``; unusable partner replies:
-  ``tests/coach/test_llm_tasks.py``;
+  stream: ``tests/coach/llm/test_wire.py``; a slow model for the draft job:
+  ``tests/coach/test_service.py``; unusable partner replies:
+  ``tests/coach/llm/test_tasks.py``;
 - a missing, corrupt, other-model or older-format index rebuilt by the index itself:
-  ``tests/coach/test_retrieval.py``;
+  ``tests/coach/knowledge/test_retrieval.py``;
 - an unreachable SQLite path and a generic transaction that fails mid-write:
-  ``tests/coach/test_store.py``; two tabs racing one practice turn:
-  ``tests/coach/test_practice.py``.
+  ``tests/coach/storage/test_repository.py``; two tabs racing one practice turn:
+  ``tests/coach/practice/test_session.py``.
 
 Here: the practice turn when the model fails (the turn is kept), the facade on a
 corrupt index, a locked or unreachable database through the API (503, JSON shape),
@@ -36,7 +36,7 @@ from api.app import create_app
 from coach.config import Settings, get_settings
 from coach.service import Coach, ExerciseRequest
 from coach.storage.repository import Store
-from tests.coach.test_llm_wire import Server, model_for, raises, status
+from tests.coach.llm.test_wire import Server, model_for, raises, status
 
 
 @pytest.fixture

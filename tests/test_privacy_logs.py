@@ -192,7 +192,7 @@ def echoing_server(status_code: int) -> Callable[[httpx.Request], httpx.Response
 
 def real_model(handler: Callable[[httpx.Request], httpx.Response]) -> Any:
     """The real ChatOpenAI -> openai -> httpx stack over a mock transport."""
-    from tests.coach.test_llm_wire import Server, model_for
+    from tests.coach.llm.test_wire import Server, model_for
 
     return model_for(Server(handler))
 
@@ -261,7 +261,7 @@ def test_model_failures(app_settings: Settings, logs: Capture, model: Callable[[
 
 
 def test_a_model_that_works(app_settings: Settings, logs: Capture) -> None:
-    from tests.coach.test_llm_wire import GOOD, ok
+    from tests.coach.llm.test_wire import GOOD, ok
 
     settings = app_settings.model_copy(update={"llm_model": "fake-model"})
     client = make_client(settings, real_model(ok(GOOD)))

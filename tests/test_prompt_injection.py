@@ -5,7 +5,7 @@ model that has been talked into obeying it. The screen runs before any model and
 reads the text as text, so instructions aimed at a model change nothing there; and
 whatever a model returns passes the output checks, which fall back to the offline
 answer when it stops doing its job. (That person and guidance text is fenced as
-data inside the prompts is tested in ``tests/coach/test_llm_prompts.py``.)
+data inside the prompts is tested in ``tests/coach/llm/test_prompts.py``.)
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pytest
 from coach import safety
 from coach.config import Settings
 from coach.service import Coach, ExerciseRequest
-from tests.coach.test_llm_tasks import DRAFT, GOOD, rewrites_json
-from tests.coach.test_service_llm import CountingFake
+from tests.coach.llm.test_tasks import DRAFT, GOOD, rewrites_json
+from tests.coach.test_service import CountingFake
 
 # Patterns from public prompt-injection write-ups: instruction override, fake
 # delimiters and roles, "developer mode", and claims that safety is switched off.

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from tests.coach.test_llm_stream import DRAFT, GOOD
-from tests.coach.test_llm_wire import completion, sse_body
+from tests.coach.llm.test_stream import DRAFT, GOOD
+from tests.coach.llm.test_wire import completion, sse_body
 from tests.e2e.conftest import serve, shot
 
 URGENT = "I want to kill myself tonight, I have the pills ready."

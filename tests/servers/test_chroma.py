@@ -1,6 +1,6 @@
 """A Chroma server holds exactly what the embedded index holds, and `coach ingest` fills it.
 
-The retrieval suite (tests/coach/test_retrieval.py) runs on the server too; these
+The retrieval suite (tests/coach/knowledge/test_retrieval.py) runs on the server too; these
 compare the two engines directly, over the real guidance in knowledge/, and check
 the command line and the failure path. The bag-of-words test embedder stands in
 for the ONNX model, which would only make this slower: what is compared is what

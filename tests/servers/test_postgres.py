@@ -1,6 +1,6 @@
 """What differs on PostgreSQL: time zones, real constraints, connection failures, practice rows.
 
-The store's own suite (tests/coach/test_store.py) runs on PostgreSQL too; these
+The store's own suite (tests/coach/storage/test_repository.py) runs on PostgreSQL too; these
 cover what it does not: the practice tables, which the practice suite exercises
 on SQLite only (it is slow for reasons unrelated to the database).
 """

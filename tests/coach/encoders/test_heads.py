@@ -23,7 +23,7 @@ from coach.safety._head import encoder as safety_encoder
 from coach.stages.model import STAGE_IDS
 from coach.stages.semantic import HEAD_FILE as STAGE_HEAD
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _tiny(embedder: str = "test:0", vocabulary: tuple[str, ...] = ("rope", "i want")):

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from coach.config import Settings
 from coach.service import Coach, ExerciseRequest
-from tests.coach.test_llm_tasks import DRAFT, GOOD, rewrites_json
+from tests.coach.llm.test_tasks import DRAFT, GOOD, rewrites_json
 
 
 class CountingFake(FakeListChatModel):

@@ -8,7 +8,7 @@ import pytest
 
 from coach.exercises.choose import Constraints, choose
 from coach.knowledge import corpus
-from tests.coach.test_knowledge import EXERCISE, write
+from tests.coach.knowledge.test_corpus import EXERCISE, write
 
 
 def exercise(pid: str, stage: str, who: str, minutes: int, partner: bool) -> str:

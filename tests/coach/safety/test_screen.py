@@ -256,7 +256,7 @@ def test_eval_sentences_are_not_copied_into_rules() -> None:
     import json
 
     rules_text = RULES_FILE.read_text(encoding="utf-8").lower()
-    dataset = Path(__file__).resolve().parents[2] / "evals" / "safety.jsonl"
+    dataset = Path(__file__).resolve().parents[3] / "evals" / "safety.jsonl"
     for line in dataset.read_text(encoding="utf-8").splitlines():
         text = json.loads(line)["text"].lower().rstrip(".!?")
         assert len(text) < 25 or text not in rules_text

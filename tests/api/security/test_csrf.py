@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from api.security.cookies import CSRF_COOKIE
 from coach.storage import accounts
 from tests.api.browser import BrowserClient, sign_in
-from tests.api.test_isolation import app_routes
+from tests.api.security.test_isolation import app_routes
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[3] / "api" / "templates"
 SECRET_WORDS = "umbrella-nectarine-5150"
 TOKEN = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)">')
 

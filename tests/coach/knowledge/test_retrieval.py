@@ -16,7 +16,7 @@ import pytest
 from coach.config import Settings
 from coach.knowledge import corpus, retrieval
 from coach.knowledge.retrieval import KnowledgeIndex
-from tests.coach.test_knowledge import EXERCISE, GUIDE, write
+from tests.coach.knowledge.test_corpus import EXERCISE, GUIDE, write
 from tests.fakes import HashingEmbedder
 
 
