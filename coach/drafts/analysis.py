@@ -60,14 +60,15 @@ def analyze(text: str, *, rules: Rules | None = None, semantic: bool = True) -> 
     Raises ``InputError`` for empty or non-text input; anything else (huge, odd
     unicode, emoji only) is analysed. Never logs or stores the text.
 
-    The rules mark exact phrases. With ``semantic`` (the default) a sentence no rule
-    touched is also read by meaning against curated horseman and clean anchors
-    (``coach/data/draft_anchors.yaml``); a sentence that reads as a horseman becomes
-    one finding covering the sentence.
+    The rules mark exact phrases. With ``semantic`` and the reading switched on in
+    ``coach/data/semantic_params.yaml`` (it is off: on everyday messages its measured
+    precision stays under 0.80, so it would show people flags they would not agree
+    with), a sentence no rule touched is also read by meaning against curated horseman
+    and clean anchors; a sentence that reads as a horseman becomes one finding.
     """
     rules = rules or load_rules()
     analysis = _analyze_rules(text, rules)
-    if not semantic:
+    if not semantic or not load_semantic_params().enabled:
         return analysis
     extra = semantic_findings(text, analysis.findings, rules)
     if not extra:
