@@ -24,7 +24,7 @@ from coach import log_privacy, safety
 from coach.__about__ import __version__
 from coach.config import Settings
 from coach.drafts import job as drafts
-from coach.drafts.job import DraftResult, IStatementResult
+from coach.drafts.job import DraftResult, IStatementResult, RewriteOptions
 from coach.drafts.stream import RewriteStream, StreamStep
 from coach.drafts.wording import Wording, wording
 from coach.errors import CoachError, ConfigError, InputError, NotFoundError, RetrievalIndexError
@@ -166,18 +166,25 @@ class Coach:
         return drafts.analyzed(self.rails, self.words, self.knowledge, text, locale)[0]
 
     def rewrite_draft(
-        self, text: str, *, locale: str | None = None, use_llm: bool = True
+        self,
+        text: str,
+        *,
+        locale: str | None = None,
+        use_llm: bool = True,
+        options: RewriteOptions | None = None,
     ) -> DraftResult:
-        """The analysis plus an I-statement scaffold and two or three rewrites.
+        """The analysis, a verdict, and the versions of the draft with the blame taken out.
 
-        ``use_llm=False`` keeps the offline rewrites even when a model is configured
-        (a page that streams the model's rewrites asks for them separately).
+        A draft with nothing flagged is good to send and gets no rewrite (at most a
+        polish that changes no word). ``options`` carries the person's choices (keep
+        the apology, shorter, softer). ``use_llm=False`` keeps the offline rewrites
+        even when a model is configured (a page that streams asks for them separately).
         """
         result, analysis = drafts.analyzed(self.rails, self.words, self.knowledge, text, locale)
         if analysis is None:
             return result
-        drafts.add_rewrites(result, analysis, self.words)
-        if use_llm and self.settings.llm_enabled:
+        drafts.add_rewrites(result, analysis, self.words, options)
+        if use_llm and self.settings.llm_enabled and result.verdict != "good_to_send":
             model = self.chat_model
             if model is None:
                 result.engine = "offline-fallback"
@@ -192,12 +199,15 @@ class Coach:
             )
         return result
 
-    def rewrite_draft_stream(self, text: str, *, locale: str | None = None) -> RewriteStream:
+    def rewrite_draft_stream(
+        self, text: str, *, locale: str | None = None, options: RewriteOptions | None = None
+    ) -> RewriteStream:
         """The checked draft with offline rewrites now, the model's to stream (``steps()``)."""
         result, analysis = drafts.analyzed(self.rails, self.words, self.knowledge, text, locale)
         if analysis is not None:
-            drafts.add_rewrites(result, analysis, self.words)
-        model = self._model if analysis is not None else None
+            drafts.add_rewrites(result, analysis, self.words, options)
+        needs_change = analysis is not None and result.verdict != "good_to_send"
+        model = self._model if needs_change else None
         return RewriteStream(
             result=result,
             analysis=analysis,
@@ -220,8 +230,8 @@ class Coach:
         *,
         observation: str,
         feeling: str,
-        need: str,
-        request: str,
+        need: str = "",
+        request: str = "",
         locale: str | None = None,
     ) -> IStatementResult:
         """The builder's four parts as one linted sentence; screened like any input."""
@@ -452,6 +462,7 @@ __all__ = [
     "PracticeStart",
     "PracticeSummary",
     "Resource",
+    "RewriteOptions",
     "SafetyResponse",
     "SafetyVerdict",
     "Screening",

@@ -91,8 +91,12 @@ def test_a_model_that_obeys_an_injection_is_replaced_by_the_offline_answer(
     result = Coach(settings, chat_model=model).rewrite_draft(draft)
     assert model.calls, "the model was asked"
     assert result.engine == "offline-fallback"
+    offline = Coach(settings).rewrite_draft(draft, use_llm=False).rewrites
+    assert result.rewrites == offline
     for rewrite in result.rewrites:
-        assert "PWNED" not in rewrite.text
+        # The offline rewrite edits the person's own draft, so their own sentence may
+        # stay; nothing the model said does.
+        assert rewrite.text.strip() != "PWNED"
         assert "worthless" not in rewrite.text
         assert "hotline" not in rewrite.text.lower()
 

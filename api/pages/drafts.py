@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from api.deps import CoachDep, UserDep
 from api.pages.render import error, page_locale, render
 from coach.errors import CoachError
-from coach.service import Coach, DraftResult
+from coach.service import Coach, DraftResult, RewriteOptions
 
 router = APIRouter(include_in_schema=False)
 
@@ -84,6 +84,10 @@ def draft_submit(
     coach: CoachDep,
     text: Annotated[str, Form()] = "",
     stream: Annotated[str, Form()] = "",
+    options_set: Annotated[str, Form()] = "",
+    keep_apology: Annotated[str, Form()] = "",
+    shorter: Annotated[str, Form()] = "",
+    softer: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """Highlights, rewrites and an I-statement scaffold, or only resources when urgent.
 
@@ -94,11 +98,25 @@ def draft_submit(
     """
     locale = page_locale(request)
     streaming = bool(stream) and coach.settings.llm_enabled
+    # An unticked box sends nothing, so "keep my apology" counts as off only when the
+    # form with the boxes was sent; a bare post (the save form) keeps the default.
+    options = RewriteOptions(
+        keep_apology=bool(keep_apology) or not options_set,
+        shorter=bool(shorter),
+        softer=bool(softer),
+    )
     try:
-        result = coach.rewrite_draft(text, locale=locale, use_llm=not streaming)
+        result = coach.rewrite_draft(text, locale=locale, use_llm=not streaming, options=options)
     except CoachError as exc:
         return _failed(request, coach, exc, text=text)
-    return _result_page(request, coach, result, text, stream_locale=locale if streaming else None)
+    return _result_page(
+        request,
+        coach,
+        result,
+        text,
+        stream_locale=locale if streaming else None,
+        options=options,
+    )
 
 
 def _result_page(
@@ -109,6 +127,7 @@ def _result_page(
     *,
     saved: bool = False,
     stream_locale: str | None = None,
+    options: RewriteOptions | None = None,
 ) -> HTMLResponse:
     if result.status == "safety":
         # Only the resources: the text is not echoed and no coaching is shown.
@@ -126,6 +145,7 @@ def _result_page(
             builder=result.i_statement or {},
             saved=saved,
             stream_locale=stream_locale,
+            options=options,
         ),
     )
 

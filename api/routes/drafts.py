@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
 from api.deps import CoachDep
-from coach.service import DraftResult, StreamStep
+from coach.service import DraftResult, RewriteOptions, StreamStep
 
 router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
 
@@ -27,6 +27,17 @@ class DraftRequest(BaseModel):
     locale: str | None = Field(default=None, max_length=8, description="Country for resources.")
 
 
+class RewriteRequest(DraftRequest):
+    keep_apology: bool = Field(default=True, description="Keep your apology in every version.")
+    shorter: bool = Field(default=False, description="Prefer a short text and a direct version.")
+    softer: bool = Field(default=False, description="Prefer a gentle version and a softer ask.")
+
+    def options(self) -> RewriteOptions:
+        return RewriteOptions(
+            keep_apology=self.keep_apology, shorter=self.shorter, softer=self.softer
+        )
+
+
 @router.post("/analyze", response_model=DraftResult, response_model_exclude_none=True)
 async def analyze_draft(body: DraftRequest, coach: CoachDep) -> DraftResult:
     """Find blame, criticism, contempt, defensiveness and stonewalling, with spans and why."""
@@ -34,15 +45,23 @@ async def analyze_draft(body: DraftRequest, coach: CoachDep) -> DraftResult:
 
 
 @router.post("/rewrite", response_model=DraftResult, response_model_exclude_none=True)
-async def rewrite_draft(body: DraftRequest, coach: CoachDep) -> DraftResult:
-    """The analysis plus an I-statement scaffold and rewrites; safety response if urgent."""
-    return await run_in_threadpool(coach.rewrite_draft, body.text, locale=body.locale)
+async def rewrite_draft(body: RewriteRequest, coach: CoachDep) -> DraftResult:
+    """The analysis, a verdict (good_to_send, rewritten, not_built) and the rewrites.
+
+    The rewrites are the person's message with the blame taken out: their facts,
+    apology and request kept, nothing invented. Safety response only, if urgent.
+    """
+    return await run_in_threadpool(
+        coach.rewrite_draft, body.text, locale=body.locale, options=body.options()
+    )
 
 
 @router.post("/rewrite/stream", response_class=EventSourceResponse)
-async def rewrite_draft_stream(body: DraftRequest, coach: CoachDep) -> EventSourceResponse:
+async def rewrite_draft_stream(body: RewriteRequest, coach: CoachDep) -> EventSourceResponse:
     """Rewrites as server-sent events: ``token``s, maybe ``retract``, then ``done``."""
-    stream = await run_in_threadpool(coach.rewrite_draft_stream, body.text, locale=body.locale)
+    stream = await run_in_threadpool(
+        coach.rewrite_draft_stream, body.text, locale=body.locale, options=body.options()
+    )
     return EventSourceResponse(_events(stream.steps()))
 
 

@@ -1,8 +1,11 @@
-"""The guided "I" statement builder: four parts pre-filled from a draft, for the person to edit.
+"""The guided "I" statement builder: four parts pre-filled from the person's own words.
 
-The builder pre-fills the four NVC parts (observation, feeling, need, request) from
-what the draft says (:mod:`coach.drafts.reading`), offers other feelings and needs
-to choose from, and renders whatever the person settles on as one sentence, linted.
+What happened, how I feel, what I need, what I ask. The builder fills each part
+from the draft where the draft says it (the event with the blame taken out, a
+feeling, the need its words point to, the person's own request) and leaves a part
+empty where the draft does not: Coach never writes a request, a day or a time the
+person did not choose. The surfaces show each part as an editable field and the
+lint says what is still missing.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ import re
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.drafts.analysis import DraftAnalysis, analyze
+from coach.drafts.facts import requests
 from coach.drafts.lint import LintResult, lint
-from coach.drafts.reading import read_draft
-from coach.drafts.wording import Wording, request_for, tidy, wording
+from coach.drafts.options import RewriteOptions
+from coach.drafts.pieces import Pieces, read_pieces
+from coach.drafts.wording import Wording, tidy, wording
 from coach.errors import InputError
 
 
@@ -25,8 +30,8 @@ class IStatementDraft(BaseModel):
 
     observation: str = Field(description="What happened, without absolutes or verdicts.")
     feeling: str
-    need: str = Field(description="Reads after 'because I need ...'.")
-    request: str
+    need: str = Field(default="", description="Reads after 'because I need ...'; may be empty.")
+    request: str = Field(default="", description="The person's own ask; empty until they add one.")
     text: str
     lint: LintResult
     topic: str | None = Field(default=None, description="The concrete topic kept from the draft.")
@@ -37,48 +42,72 @@ class IStatementDraft(BaseModel):
 def build_i_statement(
     text: str, analysis: DraftAnalysis | None = None, *, words: Wording | None = None
 ) -> IStatementDraft:
-    """Pre-fill observation, feeling, need and request from a draft, for the person to edit."""
+    """Pre-fill the four parts from a draft, for the person to edit."""
     if not isinstance(text, str) or not text.strip():
         raise InputError("The draft is empty.", hint="Paste the message you want to rework.")
     engine = words or wording()
     analysis = analysis or analyze(text, rules=engine.rules)
-    reading = read_draft(text, analysis, engine)
-    need = engine.needs.needs[reading.need]
-    observation = reading.observation or (
-        f"it comes to {reading.topic}" if reading.topic else "we talk about this"
-    )
-    families = [reading.family] + [f for f in need.feelings if f != reading.family]
-    feeling_options = [w for f in families for w in engine.feelings.families[f].words[:3]]
-    ranked_needs = [reading.need, *[n for n in engine.needs.needs if n != reading.need][:3]]
+    pieces = read_pieces(text, analysis, RewriteOptions())
+    family = engine.feelings.family_of(pieces.feeling) or "frustrated"
     composed = compose_i_statement(
-        observation=observation,
-        feeling=engine.feelings.families[reading.family].words[0],
-        need=need.phrase,
-        request=request_for(reading.need, reading.topic, engine, reading.ask),
+        observation=_event(pieces),
+        feeling=pieces.feeling,
+        need=pieces.need or "",
+        request=_own_ask(text, pieces, engine),
         words=engine,
     )
     return composed.model_copy(
         update={
-            "topic": reading.topic,
-            "feeling_options": feeling_options[:8],
-            "need_options": [engine.needs.needs[n].phrase for n in ranked_needs],
+            "topic": pieces.topic,
+            "feeling_options": _feeling_options(family, engine),
+            "need_options": [n.phrase for n in engine.needs.needs.values() if family in n.feelings][
+                :4
+            ],
         }
     )
 
 
-def compose_i_statement(
-    *, observation: str, feeling: str, need: str, request: str, words: Wording | None = None
-) -> IStatementDraft:
-    """Render an "I" statement from parts the person chose, and lint it.
+def _event(pieces: Pieces) -> str:
+    """What happened, in their words with the blame taken out; empty if the draft has none."""
+    for role in ("observation", "edited", "kept"):
+        for _, edited in pieces.items:
+            if edited.role == role and edited.text:
+                return edited.text
+    return ""
 
-    Parts may be typed loosely ("when you...", "I feel hurt", "I need rest",
-    "talk tonight"); the sentence frame is added here so each part stays one idea.
+
+def _own_ask(text: str, pieces: Pieces, engine: Wording) -> str:
+    """The person's own request, if they made one; a rhetorical one only as its plain ask."""
+    ask = next(iter(requests(text)), "")
+    if ask and not analyze(ask, rules=engine.rules).blame:
+        return ask
+    return next((e.text for _, e in pieces.items if e.role == "request"), "")
+
+
+def _feeling_options(family: str, engine: Wording) -> list[str]:
+    families = [family, *engine.feelings.families]
+    words = [w for f in families for w in engine.feelings.families[f].words[:2]]
+    return list(dict.fromkeys(words))[:8]
+
+
+def compose_i_statement(
+    *,
+    observation: str,
+    feeling: str,
+    need: str = "",
+    request: str = "",
+    words: Wording | None = None,
+) -> IStatementDraft:
+    """Render an "I" statement from the parts the person chose, and lint it.
+
+    Parts may be typed loosely ("when you...", "I feel hurt", "I need rest"); the
+    sentence frame is added here so each part stays one idea. The feeling is needed;
+    what happened, the need and the request may be left out, and the request is used
+    as the person wrote it.
     """
-    parts = {"observation": observation, "feeling": feeling, "need": need, "request": request}
-    for name, value in parts.items():
-        if not isinstance(value, str) or not value.strip():
-            raise InputError(f"The {name} is empty.", hint=f"Fill in the {name} step.")
-    obs = re.sub(r"^\s*when\s+", "", observation.strip(), flags=re.IGNORECASE).rstrip(" .,!?")
+    if not isinstance(feeling, str) or not feeling.strip():
+        raise InputError("The feeling is empty.", hint="Fill in the feeling step.")
+    obs = re.sub(r"^\s*when\s+", "", (observation or "").strip(), flags=re.I).rstrip(" .,!?")
     feel = re.sub(
         r"^\s*(?:i\s+feel|i'm\s+feeling|i\s+am\s+feeling|i'm|i\s+am|feeling)\s+",
         "",
@@ -88,19 +117,16 @@ def compose_i_statement(
     wants = re.sub(
         r"^\s*(?:because\s+)?(?:i\s+need|i'd\s+like|i\s+want)\s+",
         "",
-        need.strip(),
-        flags=re.IGNORECASE,
+        (need or "").strip(),
+        flags=re.I,
     ).rstrip(" .,!?")
-    ask = request.strip().rstrip(" .")
-    if not re.match(
-        r"(?i)^(?:could|can|would|will)\s+(?:we|you)\b|^(?:let's|please|i'd like)", ask
-    ):
-        ask = f"Would you be willing to {ask[0].lower()}{ask[1:]}"
-    if not ask.endswith(("?", "!")) and re.match(r"(?i)^(?:could|can|would|will)\b", ask):
-        ask += "?"
-    elif not ask.endswith(("?", "!", ".")):
-        ask += "."
-    text = tidy(f"When {obs}, I feel {feel}, because I need {wants}. {ask}")
+    ask = (request or "").strip()
+    ask = ask[:1].upper() + ask[1:]
+    if ask and not ask.endswith(("?", "!", ".")):
+        ask += "?" if re.match(r"(?i)^(?:could|can|would|will|shall|do|is)\b", ask) else "."
+    because = f", because I need {wants}" if wants else ""
+    core = f"When {obs}, I feel {feel}{because}." if obs else f"I feel {feel}{because}."
+    text = tidy(f"{core} {ask}".strip())
     return IStatementDraft(
         observation=obs,
         feeling=feel,

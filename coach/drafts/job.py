@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from coach.config import Settings
 from coach.drafts.analysis import DraftAnalysis, analyze
 from coach.drafts.builder import IStatementDraft, build_i_statement, compose_i_statement
-from coach.drafts.rewrite import Rewrite, rewrite
+from coach.drafts.rewrite import Rewrite, RewriteOptions, Verdict, plan
 from coach.drafts.wording import Wording
 from coach.knowledge.citations import Citation, cite
 from coach.knowledge.corpus import KnowledgeBase
@@ -48,6 +48,11 @@ class DraftResult(Guarded):
     heat: int | None = None
     findings: list[CitedFinding] = Field(default_factory=list)
     i_statement: IStatementDraft | None = None
+    verdict: Verdict | None = Field(
+        default=None,
+        description="good_to_send (no change needed), rewritten, or not_built (use the builder).",
+    )
+    verdict_note: str | None = None
     rewrites: list[Rewrite] = Field(default_factory=list)
     reminder: str | None = None
 
@@ -77,11 +82,20 @@ def analyzed(
     return result, analysis
 
 
-def add_rewrites(result: DraftResult, analysis: DraftAnalysis, words: Wording) -> None:
-    """The I-statement scaffold and the offline rewrites, onto ``result``."""
+def add_rewrites(
+    result: DraftResult,
+    analysis: DraftAnalysis,
+    words: Wording,
+    options: RewriteOptions | None = None,
+) -> None:
+    """The verdict, the I-statement scaffold and the offline rewrites, onto ``result``."""
     text = result.text or ""
-    result.i_statement = build_i_statement(text, analysis, words=words)
-    result.rewrites = rewrite(text, analysis, words=words)
+    outcome = plan(text, analysis, options=options, words=words)
+    result.verdict = outcome.verdict
+    result.verdict_note = outcome.note
+    result.rewrites = outcome.rewrites
+    if outcome.verdict != "good_to_send":
+        result.i_statement = build_i_statement(text, analysis, words=words)
 
 
 def rewrite_with_model(
@@ -140,6 +154,7 @@ __all__ = [
     "CitedFinding",
     "DraftResult",
     "IStatementResult",
+    "RewriteOptions",
     "add_rewrites",
     "analyzed",
     "compose",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
@@ -91,23 +90,13 @@ def _load_feelings_at(path: Path) -> FeelingsLexicon:
     return lexicon
 
 
-class RequestTemplate(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    who: Literal["we", "you"]
-    text: str = Field(min_length=5)
-
-
 class _Need(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    default_topic: str
     phrase: str = Field(min_length=3)
     words: list[str] = Field(min_length=1)
     feelings: list[str] = Field(min_length=1)
     triggers: list[str] = Field(default_factory=list)
-    requests: list[RequestTemplate] = Field(min_length=1)
-    short: str = Field(min_length=5)
 
 
 class NeedsLexicon(BaseModel):
@@ -181,7 +170,6 @@ __all__ = [
     "FeelingFamily",
     "FeelingsLexicon",
     "NeedsLexicon",
-    "RequestTemplate",
     "first_errors",
     "load_feelings",
     "load_needs",

@@ -1,9 +1,11 @@
 """Lint for an "I" statement, Coach's own or a model's: does it work as one?
 
-Three things make an "I" statement work: no blame left in it, a real feeling
-(not a pseudo-feeling such as "ignored") and a concrete request. :func:`lint`
-checks all three for any version, the person's or a rewrite; the LLM guards use it
-too, and :func:`content_words` to check that a rewrite keeps the person's point.
+Two things make an "I" statement work: no blame left in it, and a real feeling
+(not a pseudo-feeling such as "ignored"). A request helps, and the lint says so,
+but it must be the person's own: Coach never fills one in with a day or a time
+they did not choose, so a missing request is advice, not a failure. Whether a
+rewrite keeps the person's point is :func:`coach.drafts.facts.check_rewrite`'s job,
+the same check for Coach's rewrites and a model's.
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ class LintResult(BaseModel):
     has_request: bool
     feeling_words: list[str] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
+    advice: list[str] = Field(default_factory=list, description="Suggestions, not failures.")
     findings: list[Finding] = Field(default_factory=list)
 
 
 def lint(rewrite_text: str, *, words: Wording | None = None) -> LintResult:
-    """Check an "I" statement: no blame left, a real feeling word, a concrete request."""
+    """Check an "I" statement: no blame left and a real feeling word; a request advised."""
     if not isinstance(rewrite_text, str) or not rewrite_text.strip():
         raise InputError("There is nothing to check.", hint="Write or choose a message first.")
     engine = words or wording()
@@ -56,11 +59,19 @@ def lint(rewrite_text: str, *, words: Wording | None = None) -> LintResult:
     elif not feelings:
         problems.append("Name a feeling, for example frustrated, lonely, worried or tired.")
 
-    has_request = any(_is_concrete_request(s.group(), engine) for s in _SENTENCE.finditer(text))
+    has_request = any(
+        any(p.search(sentence.group()) for p in engine.request_cues)
+        for sentence in _SENTENCE.finditer(text)
+    )
+    advice = []
     if not has_request:
-        problems.append("End with a concrete request: what, and when (e.g. 'tonight at 8').")
+        advice.append(
+            "If you want something from them, ask for it in your own words "
+            "(for example 'Can we talk about it?')."
+        )
     return LintResult(
         ok=not problems,
+        advice=advice,
         blame_free=not analysis.blame,
         has_feeling=has_feeling,
         has_request=has_request,
@@ -68,12 +79,6 @@ def lint(rewrite_text: str, *, words: Wording | None = None) -> LintResult:
         problems=problems,
         findings=analysis.findings,
     )
-
-
-def _is_concrete_request(sentence: str, engine: Wording) -> bool:
-    stripped = sentence.strip()
-    asks = any(p.search(stripped) for p in engine.request_cues)
-    return asks and any(p.search(stripped) for p in engine.concrete_cues)
 
 
 def _words(text: str) -> list[str]:

@@ -1,10 +1,9 @@
-"""How Coach words an "I" statement: the rewrite settings, compiled with both lexicons.
+"""The words the lint and the builder check against, compiled once with both lexicons.
 
-The settings are the ``rewrite`` section of ``coach/data/draft_rules.yaml``: action
-verbs, words to drop, request cues, openers. :func:`wording` validates them and
-compiles them once, with the feelings and needs lexicons, into what the lint, the
-reading of a draft, the rewriter and the builder all use; :func:`request_for` and
-:func:`tidy` phrase a request and a sentence the same way for all of them.
+The ``rewrite`` section of ``coach/data/draft_rules.yaml`` holds the stopwords (what
+says nothing about a topic) and the cues of a request; :func:`wording` validates
+them and compiles them, with the feelings and needs lexicons, into what the lint,
+the builder and the LLM guards share. :func:`tidy` tidies a composed sentence.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from coach.drafts.lexicon import (
     FeelingsLexicon,
     NeedsLexicon,
-    RequestTemplate,
     lexicon_dir,
     load_feelings,
     load_needs,
@@ -34,20 +32,8 @@ STRAIGHTEN = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d
 class RewriteSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    action_verbs: list[str]
-    past_to_base: dict[str, str]
-    drop_words: list[str]
-    cut_words: list[str]
-    max_observation_words: int = Field(ge=3, le=20)
-    determiners: list[str]
-    prepositions: list[str]
     stopwords: list[str]
     request_cues: list[str] = Field(min_length=1)
-    concrete_cues: list[str] = Field(min_length=1)
-    openers: dict[str, str]
-    not_topics: list[str]
-    implied_requests: list[str]
-    ask_when: str
 
 
 @dataclass(frozen=True)
@@ -62,8 +48,6 @@ class Wording:
     feeling_word: re.Pattern[str]
     pseudo_word: re.Pattern[str]
     request_cues: tuple[re.Pattern[str], ...]
-    concrete_cues: tuple[re.Pattern[str], ...]
-    implied_requests: tuple[re.Pattern[str], ...]
     stopwords: frozenset[str]
 
 
@@ -105,28 +89,8 @@ def _wording_at(lexicons: Path) -> Wording:
         feeling_word=phrase_pattern(feelings.all_words()),
         pseudo_word=phrase_pattern(set(feelings.pseudo_feelings)),
         request_cues=compile_all(settings.request_cues),
-        concrete_cues=compile_all(settings.concrete_cues),
-        implied_requests=compile_all(settings.implied_requests),
         stopwords=frozenset(w.lower() for w in settings.stopwords),
     )
-
-
-def _ask(template: RequestTemplate, topic: str) -> str:
-    body = template.text.replace("{topic}", topic)
-    if template.who == "you":
-        return f"Would you be willing to {body}?"
-    return f"Could we {body}?"
-
-
-def request_for(need_name: str, topic: str | None, engine: Wording, ask: str | None = None) -> str:
-    if ask:
-        return f"Would you be willing to {ask}, {engine.settings.ask_when}?"
-    need = engine.needs.needs[need_name]
-    for template in need.requests:
-        if "{topic}" in template.text and topic is None:
-            continue
-        return _ask(template, topic or need.default_topic)
-    return _ask(need.requests[0], need.default_topic)
 
 
 def tidy(text: str) -> str:
@@ -135,4 +99,4 @@ def tidy(text: str) -> str:
     return text[0].upper() + text[1:] if text else text
 
 
-__all__ = ["STRAIGHTEN", "WORD", "RewriteSettings", "Wording", "request_for", "tidy", "wording"]
+__all__ = ["STRAIGHTEN", "WORD", "RewriteSettings", "Wording", "tidy", "wording"]

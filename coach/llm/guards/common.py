@@ -82,8 +82,6 @@ class _RewriteLimits(BaseModel):
     max_length_ratio: float = Field(gt=1)
     min_budget: int = Field(gt=0)
     short_text_max_chars: int = Field(gt=20)
-    overlap_share: float = Field(gt=0, le=1)
-    overlap_cap: int = Field(ge=1)
     min_styles: int = Field(ge=1, le=3)
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from coach.drafts.lint import content_words, lint
+from coach.drafts.facts import check_rewrite as fidelity_of
+from coach.drafts.lint import lint
 from coach.drafts.wording import Wording
 from coach.llm.guards.common import (
     STYLES,
@@ -116,7 +116,7 @@ def _shape_problems(label: str, text: str, draft: str) -> list[Problem]:
 
 
 def _lint_problems(label: str, text: str, words: Wording | None) -> list[Problem]:
-    """What the offline rewrites must pass too: no blame, a feeling, a request."""
+    """What the offline rewrites must pass too: no blame, and a real feeling."""
     checked = lint(text, words=words)
     problems = []
     if not checked.blame_free:
@@ -130,31 +130,19 @@ def _lint_problems(label: str, text: str, words: Wording | None) -> list[Problem
                 f"The {label} version needs a real feeling word (hurt, worried, lonely, tired).",
             )
         )
-    if not checked.has_request:
-        problems.append(
-            Problem(
-                f"rewrite:{label}:no_request",
-                f"The {label} version must end with a request that says when "
-                "(for example 'Could we talk tonight?').",
-            )
-        )
     return problems
 
 
 def _point_problems(label: str, text: str, draft: str, words: Wording | None) -> list[Problem]:
-    """The rewrite must share enough of the draft's content words to keep its point."""
-    limits = load_guards().rewrite
-    original = content_words(draft, words=words)
-    if not original:
+    """The same check Coach's own rewrites pass: the point kept, nothing invented."""
+    del words  # the fidelity check reads the words itself
+    fidelity = fidelity_of(draft, text)
+    if fidelity.keeps_point:
         return []
-    shared = original & content_words(text, words=words)
-    needed = min(limits.overlap_cap, max(1, math.ceil(limits.overlap_share * len(original))))
-    if len(shared) < min(needed, len(original)):
-        return [
-            Problem(
-                f"rewrite:{label}:lost_point",
-                f"The {label} version lost the person's point; name the same situation "
-                "in their words.",
-            )
-        ]
-    return []
+    return [
+        Problem(
+            f"rewrite:{label}:lost_point",
+            f"The {label} version must keep the person's point and add nothing they did not "
+            "say: " + "; ".join(fidelity.problems[:3]) + ".",
+        )
+    ]

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 URGENT = "I want to kill myself tonight, I have the pills ready."
 BLAMING = "You never listen to me and you always make everything about you."
+REWRITABLE = "You never help with the dishes. I'm so sick of it, you're just lazy."
 
 PAGES = ["/", "/draft", "/exercises", "/practice", "/history", "/help", "/history/delete"]
 
@@ -160,10 +161,34 @@ def test_draft_post_renders_highlights_rewrites_and_builder(client: TestClient) 
     for _, notes in marks:
         for note in notes.split():
             assert f'id="{note}"' in html
-    assert html.count('class="rewrite-text"') >= 2
-    assert "data-copy-target" in html
     assert 'id="observation"' in html
     assert re.search(r'id="feeling"[^>]*value="[^"]+"', html), "builder pre-filled"
+    rewritten = client.post("/draft", data={"text": REWRITABLE}).text
+    assert rewritten.count('class="rewrite-text"') >= 2
+    assert "data-copy-target" in rewritten
+    assert 'data-verdict="rewritten"' in rewritten
+
+
+def test_a_kind_message_is_good_to_send_with_no_rewrite(client: TestClient) -> None:
+    html = client.post(
+        "/draft", data={"text": "I miss you. Could we plan a walk on Thursday?"}
+    ).text
+    assert 'data-verdict="good_to_send"' in html
+    assert "Good to send." in html
+    assert 'class="rewrite-text"' not in html
+
+
+def test_the_rewrite_options_are_on_the_form_and_honoured(client: TestClient) -> None:
+    form = client.get("/draft").text
+    for name in ("keep_apology", "shorter", "softer"):
+        assert f'name="{name}"' in form
+    draft = "I'm sorry I yelled, but you never listen to me."
+    kept = client.post("/draft", data={"text": draft, "options_set": "1", "keep_apology": "1"})
+    assert "I&#39;m sorry I yelled." in kept.text
+    dropped = client.post("/draft", data={"text": draft, "options_set": "1"})
+    assert dropped.text.count("I&#39;m sorry I yelled.") < kept.text.count(
+        "I&#39;m sorry I yelled."
+    )
 
 
 def test_highlights_cover_the_text_exactly_once(client: TestClient) -> None:

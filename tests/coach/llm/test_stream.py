@@ -26,12 +26,12 @@ GOOD = json.dumps(
         "rewrites": [
             {
                 "style": "gentle",
-                "text": "I feel tired when the dishes pile up. Could you help wash them tonight?",
+                "text": "When the dishes pile up, I feel tired. Could you help me with the dishes?",
                 "why": "Feeling and a request.",
             },
             {
                 "style": "direct",
-                "text": "I'm frustrated doing the dishes alone. Would you take them on weeknights?",
+                "text": "I'm frustrated doing the dishes alone. Can we talk about the dishes?",
                 "why": "Clear and calm.",
             },
         ]

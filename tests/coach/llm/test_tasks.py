@@ -34,12 +34,11 @@ from coach.llm import (
 from coach.llm.provider import classify_failure
 
 DRAFT = "You never help with the dishes, you're so lazy."
+# Faithful rewrites: the dishes stay, no day or time the draft did not name.
 GOOD = {
-    "gentle": (
-        "I feel tired when the dishes pile up after dinner. Could you help me wash them tonight?"
-    ),
-    "direct": "I'm frustrated that I do the dishes alone. Would you take the dishes on weeknights?",
-    "short_text": "I'm worn out by the dishes. Can we split them tonight?",
+    "gentle": "When the dishes pile up, I feel tired. Could you help me with the dishes?",
+    "direct": "I'm frustrated that I do the dishes alone. Can we talk about the dishes?",
+    "short_text": "I'm worn out by the dishes. Can we split them?",
 }
 
 
@@ -153,11 +152,11 @@ def test_malformed_twice_falls_back_to_the_offline_answer(
 @pytest.mark.parametrize(
     ("text", "code"),
     [
-        ("I'm frustrated about the dishes.", "no_request"),  # no request
-        ("About the dishes: could you wash them tonight?", "no_feeling"),  # no feeling
-        ("I feel ignored by you about the dishes. Could you wash them tonight?", "no_feeling"),
-        ("I feel sad about our weekend plans. Could we talk tonight?", "lost_point"),
-        ("You never help with the dishes, I feel sad. Could you wash them tonight?", "blame"),
+        ("About the dishes: could you wash them?", "no_feeling"),  # no feeling
+        ("I feel ignored by you about the dishes. Could you wash them?", "no_feeling"),
+        ("I feel sad about our weekend plans. Can we talk?", "lost_point"),  # another topic
+        ("I'm frustrated about the dishes. Can we talk tonight at 8?", "lost_point"),  # invents
+        ("You never help with the dishes, I feel sad. Could you wash them?", "blame"),
     ],
 )
 def test_each_check_catches_its_failure(

@@ -36,12 +36,12 @@ GOOD = json.dumps(
         "rewrites": [
             {
                 "style": "gentle",
-                "text": "I feel tired when the dishes pile up. Could you help wash them tonight?",
+                "text": "When the dishes pile up, I feel tired. Could you help me with the dishes?",
                 "why": "A feeling and a request.",
             },
             {
                 "style": "short_text",
-                "text": "I'm worn out by the dishes. Can we split them tonight?",
+                "text": "I'm worn out by the dishes. Can we split them?",
                 "why": "Short and kind.",
             },
         ]
