@@ -85,6 +85,24 @@ class Rails:
         response = safety.safety_response(verdict) if verdict.level != "none" else None
         return Screened(verdict, response, stop(verdict))
 
+    def screen_turns(
+        self, turns: list[str], *, locale: str | None = None, stop: StopRule = urgent
+    ) -> Screened:
+        """Input rail 2 for a conversation: the last turn alone and the last three together.
+
+        Risk is often spread over turns ("I can't do this anymore" ... "I've written
+        the letters"); read apart, neither may reach a level, read together they do.
+        The stricter of the two readings decides.
+        """
+        alone = self.screen(turns[-1], locale=locale, stop=stop)
+        if alone.stopped or len(turns) == 1:
+            return alone
+        together = self.screen("\n".join(turns[-3:]), locale=locale, stop=stop)
+        order = {"none": 0, "caution": 1, "urgent": 2}
+        if together.stopped or order[together.verdict.level] > order[alone.verdict.level]:
+            return together
+        return alone
+
     def guard(self, text: str, *, what: str = "message", locale: str | None = None) -> Screened:
         """Both input rails for a job that takes one text."""
         self.check(text, what=what)

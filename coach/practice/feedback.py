@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from coach.drafts.analysis import DraftAnalysis, analyze
 from coach.knowledge.corpus import KnowledgeBase
+from coach.practice.listening import hear
 from coach.practice.models import (
     BestMoment,
     GuidanceRef,
@@ -18,6 +19,7 @@ from coach.practice.models import (
     PersonaState,
     PracticeSummary,
     PracticeTurn,
+    RepairCredit,
     TurnFeedback,
 )
 from coach.practice.rules import AREAS, HORSEMEN, MOVES, PracticeRules, SummaryRules, load_rules
@@ -99,34 +101,85 @@ def _note(move: str, *, evidence: str | None = None, example: str | None = None)
     )
 
 
+# What each act the partner hears counts as for its state (coach.practice.partner).
+ACT_MOVES: dict[str, str] = {
+    "apology": "repair_attempt",
+    "proposal": "repair_attempt",
+    "appreciation": "repair_attempt",
+    "repair_attempt": "repair_attempt",
+    "feeling": "i_statement",
+    "taking_responsibility": "taking_responsibility",
+    "validating": "validating",
+    "reflecting_feelings": "reflecting_feelings",
+    "proposing_break": "proposing_break",
+}
+
+
 def assess_turn(
     text: str,
     *,
     state: PersonaState | None = None,
     used: set[str] | None = None,
     rules: PracticeRules | None = None,
+    last_tip: str | None = None,
 ) -> TurnFeedback:
-    """Feedback on one turn: the draft analysis plus moves present and the most useful missing."""
+    """Feedback on one turn: what it did, in its own words, and at most one next step.
+
+    ``last_tip`` is the move suggested after the previous turn; the next step is a
+    different one, so the same tip is not repeated turn after turn.
+    """
     rules = rules or load_rules()
     analysis = analyze(text, rules=rules.draft_rules)
     found = detect_moves(text, analysis, rules)
+    heard = hear(text, rules.feeling_words, blamed=analysis.blame)
     flooded = _flooded(text, analysis, rules)
     kinds = {f.kind for f in analysis.findings}
     state = state or PersonaState(mood=50, openness=50, defensiveness=50)
+    credited = set(found) | {ACT_MOVES[a] for a in heard.acts if a in ACT_MOVES}
     suggestions = ranked_suggestions(
-        kinds=kinds, flooded=flooded, state=state, used=(used or set()) | set(found)
+        kinds=kinds, flooded=flooded, state=state, used=(used or set()) | credited
     )
-    missing = [m for m in suggestions if m not in found][:3]
-    examples = {m: load_rules().moves.moves[m].examples[0] for m in missing}  # type: ignore[index]
+    missing = [m for m in suggestions if m not in credited and m != last_tip][:1]
     return TurnFeedback(
         blame=analysis.blame,
         heat=analysis.heat,
         findings=analysis.findings,
         moves=list(found),  # type: ignore[arg-type]
         present=[_note(m, evidence=e) for m, e in found.items()],
-        missing=[_note(m, example=examples[m]) for m in missing],
+        missing=[_note(m, example=rules.moves.moves[m].examples[0]) for m in missing],  # type: ignore[index]
         flooded=flooded,
+        acts=list(heard.acts),
+        heard=dict(heard.evidence),
+        return_time=heard.return_time,
     )
+
+
+# What a repair move is worth crediting as, in the summary.
+_REPAIR_WHY = {
+    "apology": "you apologised",
+    "taking_responsibility": "you owned your part",
+    "proposing_break": "you asked for a break",
+    "proposal": "you proposed a way forward",
+    "repair_attempt": "you reached out to calm things",
+    "validating": "you said their view made sense",
+}
+
+
+def repair_credits(turns: list[PracticeTurn]) -> list[RepairCredit]:
+    """Every repair the person made, turn by turn, in their own words."""
+    credits = []
+    for turn in turns:
+        fb = turn.feedback
+        for act in fb.acts:
+            if act not in _REPAIR_WHY:
+                continue
+            why = _REPAIR_WHY[act]
+            if act == "proposing_break" and fb.return_time:
+                why += f" and said when you would come back ({fb.return_time})"
+            credits.append(
+                RepairCredit(turn_index=turn.index, act=act, words=fb.heard.get(act, ""), why=why)
+            )
+    return credits
 
 
 def summarise(
@@ -149,6 +202,7 @@ def summarise(
         mood_start=start.mood,
         mood_end=turns[-1].state_after.mood if turns else start.mood,
         citations=_references(list(dict.fromkeys(cited)), knowledge),
+        repairs=repair_credits(turns),
     )
 
 

@@ -61,8 +61,19 @@ class TurnFeedback(BaseModel):
     findings: list[Finding]
     moves: list[Move] = Field(description="Moves present, in the canonical order.")
     present: list[MoveNote]
-    missing: list[MoveNote]
+    missing: list[MoveNote] = Field(description="At most one next step, not the last one again.")
     flooded: bool
+    acts: list[str] = Field(
+        default_factory=list,
+        description="What the turn did, read from its own words: apology, proposal, a break "
+        "(with a time to come back or not), a question, thanks, a feeling...",
+    )
+    heard: dict[str, str] = Field(
+        default_factory=dict, description="The person's words that showed each act."
+    )
+    return_time: str | None = Field(
+        default=None, description="When they said they would come back, for a break."
+    )
 
 
 class PracticeTurn(BaseModel):
@@ -91,6 +102,15 @@ class BestMoment(BaseModel):
     why: str
 
 
+class RepairCredit(BaseModel):
+    """A repair the person made, credited in the summary in their own words."""
+
+    turn_index: int
+    act: str
+    words: str
+    why: str
+
+
 class PracticeSummary(BaseModel):
     """How the session went, scored 0-100 per skill, with one thing to try next time."""
 
@@ -102,6 +122,9 @@ class PracticeSummary(BaseModel):
     mood_start: int
     mood_end: int
     citations: list[GuidanceRef]
+    repairs: list[RepairCredit] = Field(
+        default_factory=list, description="Every repair move made, turn by turn."
+    )
 
 
 class PracticeSession(BaseModel):

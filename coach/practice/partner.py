@@ -120,12 +120,17 @@ def compose_reply(
     used_keys: set[str],
     used_texts: set[str],
     rng: random.Random,
+    listened: tuple[str, str] | None = None,
 ) -> tuple[str, list[str]]:
-    """The partner's reply and the keys of the lines it used; never a line used before."""
+    """The partner's reply and the keys of the lines it used; never a line used before.
+
+    ``listened`` (a line and its key from :mod:`coach.practice.lines`) answers what
+    the turn did in its own words; it takes the place of the reaction to the signal.
+    """
     spec = load_rules().personas.personas[persona]  # type: ignore[index]
     bands = _pool("band", after.band, spec.bands[after.band], topic)  # type: ignore[index]
     used = (used_keys, used_texts)
-    parts = _fresh_lines(spec, before, after, signal, topic, bands, used, rng)
+    parts = _fresh_lines(spec, before, after, signal, topic, bands, used, rng, listened)
     text = " ".join(t for _, t in parts)
     if not parts or text in used_texts:
         pair = _unsaid_pair(bands, spec.reactions, topic, used_texts, rng)
@@ -143,10 +148,14 @@ def _fresh_lines(
     bands: list[tuple[str, str]],
     used: tuple[set[str], set[str]],
     rng: random.Random,
+    listened: tuple[str, str] | None = None,
 ) -> list[tuple[str, str]]:
-    """A reaction to the turn's signal, and a mood line when the mood band changed."""
+    """An answer to what the turn did (or a reaction to its signal), and a mood line
+    when the mood band changed."""
     parts: list[tuple[str, str]] = []
-    if signal is not None:
+    if listened is not None and listened[0] not in used[1]:
+        parts.append((listened[1], listened[0]))
+    elif signal is not None:
         reaction = _pick(_pool("reaction", signal, spec.reactions[signal], topic), *used, rng)
         if reaction is not None:
             parts.append(reaction)

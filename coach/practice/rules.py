@@ -173,6 +173,7 @@ class PracticeRules:
     personas: _PersonasFile
     move_patterns: dict[str, tuple[re.Pattern[str], ...]]
     flooding_patterns: tuple[re.Pattern[str], ...]
+    feeling_words: frozenset[str] = frozenset()
 
 
 def _read_yaml(path: Path) -> Any:
@@ -229,6 +230,7 @@ def _load_rules_at(lexicons: Path) -> PracticeRules:
             for move, spec in moves.moves.items()
         },
         flooding_patterns=tuple(_compile(p, macros, "flooding") for p in moves.flooding.patterns),
+        feeling_words=frozenset(feelings),
     )
 
 

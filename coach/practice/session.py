@@ -21,7 +21,15 @@ from coach.errors import InputError
 from coach.knowledge.corpus import KnowledgeBase
 from coach.llm.protocol import ChatModel
 from coach.pipeline import Rails
-from coach.practice.feedback import assess_turn, clamp, ranked_suggestions, summarise
+from coach.practice.feedback import (
+    ACT_MOVES,
+    assess_turn,
+    clamp,
+    ranked_suggestions,
+    summarise,
+)
+from coach.practice.lines import answer
+from coach.practice.listening import hear
 from coach.practice.models import (
     HintResult,
     PartnerMessage,
@@ -36,7 +44,7 @@ from coach.practice.models import (
     UndoResult,
 )
 from coach.practice.partner import compose_reply, model_reply, next_state, signal_of, topic_of
-from coach.practice.rules import PERSONAS, PracticeRules, load_rules
+from coach.practice.rules import MOVES, PERSONAS, PracticeRules, load_rules
 from coach.safety import SafetyVerdict
 from coach.storage import practice as repo
 from coach.storage.repository import LOCAL_USER, Store
@@ -226,7 +234,8 @@ def take_turn(
     _require_active(data)
     rails.check(text)
     state = _state(data.state)
-    screened = rails.screen(text, locale=locale, stop=stops_practice)
+    earlier = [turn.text for turn in turns[-2:]]
+    screened = rails.screen_turns([*earlier, text], locale=locale, stop=stops_practice)
     if screened.stopped:
         # The words are not kept: the role-play stops here and only the status changes.
         repo.update_session(store, user_id=user_id, session_id=session_id, status="safety_stopped")
@@ -252,24 +261,40 @@ def _play(
     state: PersonaState,
     rules: PracticeRules,
 ) -> tuple[PracticeTurn, list[str]]:
-    """The turn's feedback, the partner's new state and scripted reply, and its line keys."""
+    """The turn's feedback, the partner's new state and reply (to what the turn did, in
+    its words; blame gets the persona's reaction to blame), and the reply's line keys."""
     history = _history(turns)
-    feedback = assess_turn(text, state=state, used=set(history), rules=rules)
-    horsemen = {f.kind for f in feedback.findings}
-    after = next_state(
-        state, persona=raw.persona, moves=list(feedback.moves), horsemen=horsemen, history=history
+    last = turns[-1].feedback.get("missing", []) if turns else []
+    feedback = assess_turn(
+        text,
+        state=state,
+        used=set(history),
+        rules=rules,
+        last_tip=last[0].get("move") if last else None,
     )
+    horsemen = {f.kind for f in feedback.findings}
+    moves = _state_moves(feedback)
+    after = next_state(state, persona=raw.persona, moves=moves, horsemen=horsemen, history=history)
     position = len(turns) + 1
     used_keys, used_texts = _used_lines(raw.opening, turns)
+    rng = random.Random(f"{raw.seed}:{position}")
+    topic = topic_of(raw.scenario)
+    heard = hear(text, rules.feeling_words, blamed=feedback.blame)
+    listened = (
+        None
+        if horsemen
+        else answer(heard, persona=raw.persona, topic=topic, used=used_keys, rng=rng)
+    )
     reply_text, keys = compose_reply(
         persona=raw.persona,
         before=state,
         after=after,
-        signal=signal_of(list(feedback.moves), horsemen),
-        topic=topic_of(raw.scenario),
+        signal=signal_of(moves, horsemen),
+        topic=topic,
         used_keys=used_keys,
         used_texts=used_texts,
-        rng=random.Random(f"{raw.seed}:{position}"),
+        rng=rng,
+        listened=listened,
     )
     message = PartnerMessage(
         text=reply_text,
@@ -287,6 +312,12 @@ def _play(
         state_after=after,
     )
     return turn, keys
+
+
+def _state_moves(feedback: TurnFeedback) -> list[str]:
+    """The moves that move the partner: the cues found plus what the listening heard."""
+    moves = set(feedback.moves) | {ACT_MOVES[a] for a in feedback.acts if a in ACT_MOVES}
+    return [m for m in MOVES if m in moves]
 
 
 def _save(

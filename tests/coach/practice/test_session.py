@@ -345,3 +345,25 @@ def test_a_racing_second_turn_at_the_same_position_saves_nothing(
             status="active",
         )
     assert _count(store, PracticeTurnRow) == 1
+
+
+def test_screen_turns_takes_the_stricter_reading() -> None:
+    from coach.config import Settings
+    from coach.pipeline import Rails
+    from coach.service import Coach
+
+    coach = Coach(Settings(dont_save=True))
+    rails: Rails = coach.rails
+    calm = rails.screen_turns(["Can we talk about the bins?"])
+    assert calm.verdict.level == "none"
+    spread = rails.screen_turns(
+        [
+            "I've been giving my things away.",
+            "I wrote letters to everyone.",
+            "I won't be around much longer.",
+        ]
+    )
+    alone = rails.screen("I won't be around much longer.")
+    levels = {"none": 0, "caution": 1, "urgent": 2}
+    assert levels[spread.verdict.level] >= levels[alone.verdict.level]
+    assert spread.verdict.level == "urgent"
