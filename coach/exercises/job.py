@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from coach.config import Settings
 from coach.exercises.choose import Choice, Constraints, ExerciseCard, choose
+from coach.exercises.situation import Situation, read_situation
 from coach.knowledge.citations import Citation, cite
 from coach.knowledge.corpus import KnowledgeBase
 from coach.knowledge.retrieval import KnowledgeIndex
@@ -111,10 +112,14 @@ def _choose(
     store: Store,
     user_id: str,
 ) -> Choice | None:
+    situation = read_situation(request.description)
     constraints = Constraints(
         who=request.who,
         minutes=request.minutes,
         exclude_partner_contact=screened.verdict.level == "caution",
+        solo_only=situation.solo_only and request.who != "together",
+        exclude_topics=_ruled_out(situation),
+        problems=situation.problems,
     )
     similarity = {
         hit.doc_id: hit.score for hit in index.search(request.description, k=60, kind="exercise")
@@ -126,6 +131,18 @@ def _choose(
         similarity=similarity,
         recent=store.recent_exercise_ids(user_id=user_id),
     )
+
+
+def _ruled_out(situation: Situation) -> frozenset[str]:
+    """Exercise tags the person's situation rules out (coach.exercises.situation)."""
+    ruled = set()
+    if situation.in_therapy:
+        ruled |= {"find_counsellor", "invite_to_counselling"}
+    if situation.partner_unwilling:
+        ruled.add("invite_to_counselling")
+    if situation.apart and not situation.wants_together:
+        ruled.add("daily_together")
+    return frozenset(ruled)
 
 
 def personalise(
@@ -162,29 +179,47 @@ def add_citations(result: ExerciseResult, knowledge: KnowledgeBase) -> None:
 
 
 def why(
-    card: ExerciseCard, stage: Stage, guess: StageGuess, source: str, request: ExerciseRequest
+    card: ExerciseCard,
+    stage: Stage,
+    guess: StageGuess,
+    source: str,
+    request: ExerciseRequest,
+    situation: Situation | None = None,
 ) -> list[str]:
-    """Why this exercise: the stage and how it was found, what it does, how it fits."""
+    """Why this exercise, from the person's own words: the problem, then the stage, then fit."""
+    situation = situation or read_situation(request.description)
     reasons = []
-    if source == "explicit":
-        reasons.append(f"You asked for the '{stage.name}' stage: {stage.description}")
-    else:
-        cues = ", ".join(f'"{c.text}"' for c in guess.cues[:3])
-        said = f" (you mentioned {cues})" if cues else ""
-        reasons.append(f"What you wrote sounds like '{stage.name}'{said}: {stage.description}")
-    if stage.id in card.stages:
-        reasons.append(f"{card.title}: {card.summary}")
-    else:
+    matched = [p for p in situation.problems if p in card.topics]
+    if matched:
+        problem = matched[0]
         reasons.append(
-            f"{card.title} comes from another stage because nothing tagged "
-            f"'{stage.name}' fit your other choices: {card.summary}"
+            f"You wrote “{situation.evidence[problem]}”. This exercise is about "
+            f"{situation.label(problem)}: {card.summary}"
         )
-    together = "on your own" if card.who == "solo" else "together"
-    fit = [f"{card.duration_minutes} minutes", together]
-    if request.minutes and card.duration_minutes <= request.minutes:
-        fit[0] += f" (within your {request.minutes})"
-    reasons.append("It takes about " + " and is done ".join(fit) + ".")
+    elif source == "explicit":
+        reasons.append(f"You asked for the '{stage.name}' stage. {card.title}: {card.summary}")
+    else:
+        cues = ", ".join(f"“{c.text}”" for c in guess.cues[:2])
+        said = f"you mentioned {cues}, which " if cues else "what you wrote "
+        reasons.append(f"From what you wrote ({said}sounds like '{stage.name}'): {card.summary}")
+    reasons += _fit_reasons(card, request, situation)
     return reasons
+
+
+def _fit_reasons(card: ExerciseCard, request: ExerciseRequest, situation: Situation) -> list[str]:
+    fit = []
+    if card.who == "solo" and situation.partner_unwilling:
+        fit.append("You can do it on your own, since your partner isn't taking part.")
+    elif card.who == "solo" and situation.apart:
+        fit.append("You can do it on your own, without contacting your partner.")
+    if situation.in_therapy:
+        fit.append("It doesn't ask you to find a counsellor: you already have support.")
+    minutes = f"{card.duration_minutes} minutes"
+    if request.minutes and card.duration_minutes <= request.minutes:
+        minutes += f" (within your {request.minutes})"
+    together = "on your own" if card.who == "solo" else "together"
+    fit.append(f"It takes about {minutes} and is done {together}.")
+    return fit
 
 
 __all__ = [

@@ -34,6 +34,7 @@ from coach.config import Settings
 from coach.encoders.embedding import get_embedder
 from coach.errors import RetrievalIndexError
 from coach.knowledge.corpus import Document, KnowledgeBase, Passage, Source, get_knowledge
+from coach.knowledge.lexical import LexicalIndex, fuse
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class KnowledgeIndex:
         self._client: Any = None
         self._collection: Any = None
         self._synced = False
+        self._lexical_index: LexicalIndex | None = None
         self._lock = threading.RLock()
 
     # -- engines --------------------------------------------------------------
@@ -192,6 +194,7 @@ class KnowledgeIndex:
             added, updated, removed, unchanged = self._sync(collection, base)
             self._collection = collection
             self._synced = True
+            self._lexical_index = None
             return IngestReport(
                 location=self.location,
                 added=added,
@@ -225,6 +228,51 @@ class KnowledgeIndex:
             metadatas=[_metadata(p) for p in batch],
         )
 
+    def _dense(self, query: str, *, depth: int, where: dict[str, Any] | None) -> dict[str, Any]:
+        """The embedding search's nearest ``depth`` passages."""
+        try:
+            return self._collection.query(
+                query_embeddings=[self.embedder.embed_query(query)],
+                n_results=depth,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
+        except Exception as exc:
+            raise RetrievalIndexError(
+                f"Searching the guidance index failed ({type(exc).__name__}).",
+                hint="Check that the Chroma server is up, then run `coach ingest`."
+                if self._settings.chroma_host
+                else "Run `coach ingest --rebuild`.",
+            ) from exc
+
+    def _blended(self, query: str, result: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The dense rows re-ordered by similarity plus the scaled word-overlap score."""
+        rows = list(
+            zip(
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+                strict=True,
+            )
+        )
+        similarity = {row[0]: 1.0 - float(row[3]) for row in rows}
+        lexical = self._lexical().scores(query, allowed=set(similarity))
+        order = {pid: n for n, pid in enumerate(fuse(similarity, lexical, LEXICAL_WEIGHT))}
+        return sorted(rows, key=lambda row: order[row[0]])
+
+    def _lexical(self) -> LexicalIndex:
+        """The word-overlap reading of what is in the index, rebuilt after each sync."""
+        if self._lexical_index is None:
+            stored = self._collection.get(include=["documents", "metadatas"])
+            self._lexical_index = LexicalIndex(
+                (pid, f"{(meta or {}).get('title', '')} {(meta or {}).get('section', '')} {text}")
+                for pid, text, meta in zip(
+                    stored["ids"], stored["documents"], stored["metadatas"] or [], strict=False
+                )
+            )
+        return self._lexical_index
+
     def ensure_ready(self, base: KnowledgeBase | None = None) -> None:
         """Build or refresh the index once per process, before the first search."""
         if self._synced:
@@ -243,52 +291,36 @@ class KnowledgeIndex:
         stage: str | None = None,
         kind: str | Sequence[str] | None = None,
     ) -> list[SearchHit]:
-        """The ``k`` passages closest in meaning to ``query``, optionally filtered."""
+        """The ``k`` passages that best answer ``query``, optionally filtered.
+
+        The embedding search and a word-overlap reading (:mod:`coach.knowledge.lexical`)
+        both score the passages; their blend decides the order. Each hit's ``score``
+        stays the embedding similarity, which callers compare.
+        """
         if not query.strip():
             return []
         self.ensure_ready()
-        where = _where(stage, kind)
-        vector = self.embedder.embed_query(query)
-        try:
-            result = self._collection.query(
-                query_embeddings=[vector],
-                n_results=max(1, k),
-                where=where,
-                include=["documents", "metadatas", "distances"],
-            )
-        except Exception as exc:
-            raise RetrievalIndexError(
-                f"Searching the guidance index failed ({type(exc).__name__}).",
-                hint="Check that the Chroma server is up, then run `coach ingest`."
-                if self._settings.chroma_host
-                else "Run `coach ingest --rebuild`.",
-            ) from exc
-        hits = []
-        for pid, text, meta, distance in zip(
-            result["ids"][0],
-            result["documents"][0],
-            result["metadatas"][0],
-            result["distances"][0],
-            strict=True,
-        ):
-            hits.append(
-                SearchHit(
-                    id=pid,
-                    doc_id=meta["doc_id"],
-                    title=meta["title"],
-                    section=meta.get("section") or None,
-                    kind=meta["kind"],
-                    stages=list(meta.get("stages") or []),
-                    score=round(1.0 - float(distance), 4),
-                    text=text,
-                    sources=[Source(**s) for s in json.loads(meta.get("sources", "[]"))],
-                )
-            )
-        return hits
+        depth = min(max(4 * k, 40), max(1, self.count()))
+        rows = self._blended(query, self._dense(query, depth=depth, where=_where(stage, kind)))
+        return [_hit(*row) for row in rows[:k]]
 
     def count(self) -> int:
         self.ensure_ready()
         return int(self._collection.count())
+
+
+def _hit(pid: str, text: str, meta: dict[str, Any], distance: float) -> SearchHit:
+    return SearchHit(
+        id=pid,
+        doc_id=meta["doc_id"],
+        title=meta["title"],
+        section=meta.get("section") or None,
+        kind=meta["kind"],
+        stages=list(meta.get("stages") or []),
+        score=round(1.0 - float(distance), 4),
+        text=text,
+        sources=[Source(**s) for s in json.loads(meta.get("sources", "[]"))],
+    )
 
 
 def _stored_hashes(collection: Any) -> dict[str, str | None]:
@@ -339,6 +371,10 @@ def _where(stage: str | None, kind: str | Sequence[str] | None) -> dict[str, Any
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
+
+# How much the word-overlap reading adds to the embedding similarity (chosen on the
+# retrieval development set, evals/retrieval.jsonl).
+LEXICAL_WEIGHT = 0.1
 
 _INDEXES: dict[tuple[str, ...], KnowledgeIndex] = {}
 _INDEXES_LOCK = threading.Lock()
