@@ -112,6 +112,7 @@ class _WordLists:
     stopwords: frozenset[str]
     function_words: frozenset[str]
     not_names: frozenset[str]
+    common_verbs: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -122,6 +123,7 @@ def _words() -> _WordLists:
         stopwords=frozenset(data["stopwords"]),
         function_words=frozenset(data["function_words"]),
         not_names=frozenset(data["not_names"]),
+        common_verbs=frozenset(data["common_verbs"]),
     )
 
 
@@ -266,6 +268,8 @@ def extract_facts(text: str, *, blame_spans: list[tuple[int, int]] | None = None
 
 def _is_topic_word(word: str) -> bool:
     """Nouns (and unknown words, often names or slang) carry a topic; verbs alone do not."""
+    if word in _words().common_verbs:
+        return False
     lemmas = getAllLemmas(word)
     return not lemmas or "NOUN" in lemmas or "PROPN" in lemmas
 
