@@ -15,20 +15,24 @@ The steps, in order:
    the line) is put in the order it is displayed in (Unicode bidi rule L2), and
    every bidi control is dropped. Such text gets a second view in typed order, since
    either order may be the one that was meant.
-2. Invisible characters (zero-width, soft hyphen, other format characters) are dropped.
+2. Invisible characters (zero-width, soft hyphen, other format characters) are dropped,
+   except the joiners and selectors inside an emoji sequence.
 3. Styled letters: NFKC per letter or digit (fullwidth, mathematical alphanumerics,
    circled letters, ligatures), small capitals, and Cyrillic or Greek lookalikes
    inside a Latin word. (Accents and strike-through marks on Latin letters are left
    to the rules' own folding in :mod:`coach.safety._text`; the trained head's
    tokenizer strips them itself.)
 4. Spaced letters: three or more single characters split by spaces, dots, dashes or
-   similar are joined when they spell known words (``safety_spelling.yaml``).
-5. Leetspeak: a token mixing letters with digits or symbols is decoded when the result
-   is a known word; anything else ("800mg", "5pm", "b4", "r2d2") stays as typed.
+   similar are joined when they spell listed words, at least one of them a word of
+   risk (``safety_spelling.yaml``); "U.S.A." and "a b c" stay as typed.
+5. Leetspeak: a token mixing letters with digits or symbols is decoded when exactly one
+   listed word of risk fits it; anything else ("800mg", "5pm", "b4", "r2d2", "sh*t")
+   stays as typed.
 6. Evasive spellings: phrases from the spelling table are replaced with plain words.
 
-Only the known words of steps 4 and 5 are ever produced, so ordinary text with
-numbers, times, codes, URLs and emoji comes out exactly as it went in.
+Steps 4 and 5 only ever produce listed words and step 3 only letters and digits, so
+ordinary text with numbers, times, codes, URLs, emoji and names comes out exactly as it
+went in (property-tested in ``tests/coach/test_safety_normalise.py``).
 """
 
 from __future__ import annotations
@@ -245,7 +249,7 @@ class _Buffer:
 
 # ---------------------------------------------------------------------- 1. direction
 
-_RLO, _LRO, _PDF = "\u202e", "\u202d", "\u202c"
+_RLO, _LRO = "\u202e", "\u202d"
 _PUSH = frozenset("\u202a\u202b\u2066\u2067\u2068")  # LRE, RLE, LRI, RLI, FSI
 _POP = frozenset("\u202c\u2069")  # PDF, PDI
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
