@@ -31,7 +31,7 @@ from coach.safety._models import (
 from coach.safety._resources import Directory, directory_for, load_directory
 from coach.safety._response import build_response
 from coach.safety._rules import RuleSet, load_rules, parse_rules, run_rules, to_evidence
-from coach.safety._text import normalise
+from coach.safety._text import NormalText, normal_views
 
 # The country whose lines are shown when no locale is given (COACH_LOCALE's default).
 DEFAULT_LOCALE = "US"
@@ -116,27 +116,21 @@ def screen(
     too (:mod:`coach.safety._semantic`); they can raise the level, never lower it.
     """
     raw = _as_text(text)
-    norm = normalise(raw)
     rules = load_rules()
-    hits = run_rules(rules.rules, rules, norm)
     level: Level = "none"
-    for hit in hits:
-        if LEVEL_RANK[hit.level] > LEVEL_RANK[level]:
-            level = hit.level  # type: ignore[assignment]
-    evidence = to_evidence(hits, norm)
-    if semantic:
-        # The trained head loads numpy and its encoder: imported on the first screen,
-        # so that importing coach.safety stays cheap.
-        from coach.safety._semantic import semantic_evidence
-
-        extra = semantic_evidence(raw)
-        for item in extra:
-            if LEVEL_RANK[item.level] > LEVEL_RANK[level]:
-                level = item.level
-        evidence = sorted([*evidence, *extra], key=lambda e: (e.start, e.end, e.rule))
-    categories = _ordered(
-        [*(c for hit in hits for c in hit.categories), *(e.category for e in evidence)]
-    )
+    found: set[Evidence] = set()
+    # Usually one reading; text under a right-to-left override is read as displayed and
+    # as typed, and the higher level counts.
+    for norm in normal_views(raw):
+        hits = run_rules(rules.rules, rules, norm)
+        found.update(to_evidence(hits, norm))
+        if semantic:
+            found.update(_semantic_evidence(norm))
+    for item in found:
+        if LEVEL_RANK[item.level] > LEVEL_RANK[level]:
+            level = item.level
+    evidence = sorted(found, key=lambda e: (e.start, e.end, e.rule, e.category, e.level, e.note))
+    categories = _ordered(e.category for e in evidence)
     directory = directory or directory_for()
     code = directory.resolve(_locale(locale))
     resources = (
@@ -149,6 +143,21 @@ def screen(
         resources=resources,
         locale=code,
     )
+
+
+def _semantic_evidence(norm: NormalText) -> list[Evidence]:
+    """The trained head's reading of the revealed text, with spans in the original."""
+    from coach.safety._semantic import semantic_evidence
+
+    view = norm.revealed
+    return [
+        item.model_copy(
+            update=dict(
+                zip(("start", "end"), view.original_span(item.start, item.end), strict=True)
+            )
+        )
+        for item in semantic_evidence(view.text)
+    ]
 
 
 def check_generated(
@@ -164,7 +173,6 @@ def check_generated(
     """
     del locale  # the decision does not depend on locale; kept for a uniform signature
     raw = _as_text(text)
-    norm = normalise(raw)
     rules = load_rules()
     selected = rules.generated_always
     abusive_context = context is not None and bool(
@@ -172,19 +180,21 @@ def check_generated(
     )
     if abusive_context:
         selected = selected + rules.generated_abuse
-    hits = run_rules(selected, rules, norm, use_idioms=False)
-    own = [
-        h
-        for h in run_rules(rules.rules, rules, norm)
-        if h.level == "urgent" and set(h.categories) & {"harm_to_others", "abuse"}
-    ]
-    hits = sorted(hits + own, key=lambda h: (h.start, h.end, h.rule))
-    categories = _ordered(c for hit in hits for c in hit.categories)
+    found: set[Evidence] = set()
+    for norm in normal_views(raw):
+        hits = run_rules(selected, rules, norm, use_idioms=False)
+        own = [
+            h
+            for h in run_rules(rules.rules, rules, norm)
+            if h.level == "urgent" and set(h.categories) & {"harm_to_others", "abuse"}
+        ]
+        found.update(to_evidence(hits + own, norm))
+    evidence = sorted(found, key=lambda e: (e.start, e.end, e.rule, e.category))
     return GeneratedCheck(
-        replace=bool(hits),
-        categories=categories,
-        evidence=to_evidence(hits, norm),
-        level="urgent" if hits else "none",
+        replace=bool(evidence),
+        categories=_ordered(e.category for e in evidence),
+        evidence=evidence,
+        level="urgent" if evidence else "none",
     )
 
 

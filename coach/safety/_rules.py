@@ -23,7 +23,14 @@ from coach.safety._text import NormalText
 
 RULES_FILE = PACKAGE_DATA_DIR / "safety_rules.yaml"
 _MACRO = re.compile(r"<<([A-Z_]+)>>")
-_GUARD_NAMES = ("negation", "fiction", "hyperbole", "third_party", "child_agent")
+_GUARD_NAMES = (
+    "negation",
+    "fiction",
+    "hyperbole",
+    "third_party",
+    "child_agent",
+    "writer_subject",
+)
 
 
 class _Strict(BaseModel):

@@ -1,15 +1,22 @@
 """Text normalisation that keeps a map back to the original characters.
 
 Rules match lower-cased, straight-quoted text with stretched letters collapsed
-("kiiiill" -> "kil"), but evidence must point at what the person actually typed, so
-every normalised character remembers the index it came from.
+("kiiiill" -> "kil"), read after the tricks that hide words are undone
+(:mod:`coach.safety._reveal`: fullwidth or bold letters, zero-width characters,
+right-to-left overrides, leetspeak, spaced letters, evasive spellings). Evidence must
+point at what the person actually typed, so every normalised character remembers the
+span of original characters it came from.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+
+from coach.safety._reveal import Revealed, reveal
 
 _CHAR_MAP = {
     "\u2018": "'",
@@ -46,19 +53,27 @@ _CLAUSE_END = re.compile(
 
 @dataclass(frozen=True)
 class NormalText:
-    """Normalised text plus, for each of its characters, the index in the original."""
+    """Normalised text plus, for each of its characters, the original span it came from.
+
+    ``revealed`` is the same reading before case folding (what the trained head reads).
+    Spans are ``[starts[i], ends[i])``; after text under a right-to-left override is put
+    in display order they need not increase, so a span maps to the smallest start and
+    the largest end of its characters.
+    """
 
     text: str
-    origin: tuple[int, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
     sentence_starts: tuple[int, ...]
     clause_starts: tuple[int, ...]
+    revealed: Revealed
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` span of the normalised text back to the original."""
         if end <= start:
-            first = self.origin[start] if start < len(self.origin) else 0
+            first = self.starts[start] if start < len(self.starts) else 0
             return first, first
-        return self.origin[start], self.origin[end - 1] + 1
+        return min(self.starts[start:end]), max(self.ends[start:end])
 
     def sentence(self, position: int) -> tuple[int, int]:
         """The ``[start, end)`` of the sentence holding ``position``."""
@@ -76,12 +91,33 @@ def _enclosing(starts: tuple[int, ...], position: int, length: int) -> tuple[int
     return start, end
 
 
+@lru_cache(maxsize=4096)
+def _unaccented(char: str) -> str:
+    """A Latin letter without its accent ("é" -> "e"); anything else as it is."""
+    decomposed = unicodedata.normalize("NFD", char)
+    base = decomposed[0]
+    if base.isascii() and base.isalpha() and all(unicodedata.combining(c) for c in decomposed[1:]):
+        return base
+    return char
+
+
+def normal_views(text: str) -> tuple[NormalText, ...]:
+    """Every way ``text`` reads (see :func:`coach.safety._reveal.reveal`), normalised."""
+    return tuple(_fold(view) for view in reveal(text))
+
+
 def normalise(text: str) -> NormalText:
+    """The text as displayed, normalised (:func:`normal_views` has every reading)."""
+    return _fold(reveal(text)[0])
+
+
+def _fold(view: Revealed) -> NormalText:
     """Lower-case, straighten quotes, drop invisibles and collapse letter runs of 3+ to one.
 
     "kiiiill" becomes "kill" (the run of four i's becomes one, the double l stays) and
     "dieeee" becomes "die"; real doubles ("kill", "feel") are left alone.
     """
+    text = view.text
     out: list[str] = []
     origin: list[int] = []
     run_char = ""
@@ -94,6 +130,15 @@ def normalise(text: str) -> NormalText:
             lowered = char.lower()
             # A few characters lower to two (e.g. U+0130); keep them whole so offsets stay 1:1.
             mapped = lowered if len(lowered) == 1 else char
+            if not mapped.isascii():
+                if (
+                    unicodedata.combining(mapped)
+                    and out
+                    and out[-1].isascii()
+                    and out[-1].isalpha()
+                ):
+                    continue  # an accent or strike-through mark on a Latin letter
+                mapped = _unaccented(mapped)
         if mapped.isalpha() and mapped == run_char:
             run_length += 1
             if run_length == 3:
@@ -110,4 +155,11 @@ def normalise(text: str) -> NormalText:
     normal = "".join(out)
     sentence_starts = [0] + [m.end() for m in _SENTENCE_END.finditer(normal)]
     clause_starts = [0] + [m.end() for m in _CLAUSE_END.finditer(normal)]
-    return NormalText(normal, tuple(origin), tuple(sentence_starts), tuple(clause_starts))
+    return NormalText(
+        normal,
+        tuple(view.starts[i] for i in origin),
+        tuple(view.ends[i] for i in origin),
+        tuple(sentence_starts),
+        tuple(clause_starts),
+        view,
+    )

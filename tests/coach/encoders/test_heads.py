@@ -204,7 +204,9 @@ def test_training_data_shares_no_text_with_any_eval_set() -> None:
 @pytest.mark.parametrize(
     ("text", "category"),
     [
-        ("I looked up which bridge is highest near me and I am going there tonight.", "self_harm"),
+        # "which bridge is highest" is method research, now a rule (sh.means); this one names
+        # no method at all.
+        ("I am going to the coast tonight and I am not planning to come home.", "self_harm"),
         (
             "I am going to find the guy she cheated with and make sure he never walks again",
             "harm_to_others",
