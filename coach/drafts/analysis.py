@@ -67,7 +67,7 @@ def analyze(text: str, *, rules: Rules | None = None, semantic: bool = True) -> 
     """
     rules = rules or load_rules()
     analysis = _analyze_rules(text, rules)
-    if not semantic:
+    if not semantic or not load_semantic_params().enabled:
         return analysis
     extra = semantic_findings(text, analysis.findings, rules)
     if not extra:

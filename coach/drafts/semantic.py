@@ -39,6 +39,7 @@ class _SemanticFinding(BaseModel):
 class SemanticParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    enabled: bool = True
     k: int = Field(ge=1, le=50)
     share: float = Field(ge=0, le=1)
     similarity: float = Field(ge=-1, le=1)
