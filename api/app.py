@@ -38,7 +38,7 @@ from coach.__about__ import __version__
 from coach.config import Settings, get_settings
 from coach.llm.protocol import ChatModel
 from coach.service import Coach
-from coach.storage.repository import LOCAL_USER
+from coach.storage.records import LOCAL_USER
 
 DOCS_URL = "/docs"
 
