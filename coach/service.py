@@ -49,6 +49,7 @@ from coach.practice.models import (
 )
 from coach.practice.rules import load_rules as load_practice_rules
 from coach.safety import Resource, SafetyResponse, SafetyVerdict
+from coach.stages.classify import classify
 from coach.stages.model import Stage, get_stage, list_stages
 from coach.storage.records import LOCAL_USER, ExerciseEntry, SavedDraft
 
@@ -432,6 +433,19 @@ class Coach:
         if days < 1:
             raise InputError("The retention period must be at least one day.")
         return self.store.purge_before(cutoff=datetime.now(UTC) - timedelta(days=days))
+
+    def warm_up(self) -> None:
+        """Load what the first request would otherwise wait for: rules, models, store, index.
+
+        A long-running surface calls this once before it says it is ready. Nothing is
+        stored: the sample texts go through the jobs' reading steps only.
+        """
+        sample = "I feel hurt when plans change at the last minute. You never tell me."
+        self.screen(sample)
+        self.rewrite_draft(sample, use_llm=False)
+        classify(sample)
+        self.store  # noqa: B018 -- migrates the database now, not on the first save
+        self.index.search(sample, k=1)  # opens (or refreshes) the index, loads the encoder
 
     def status(self) -> CoachStatus:
         """How this Coach runs: its version, engine, and whether and how long it keeps data."""
