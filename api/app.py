@@ -12,7 +12,11 @@ Middleware, outermost first (each ``add_middleware`` call wraps the ones before 
 
 from __future__ import annotations
 
+import logging
 import pkgutil
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 from importlib import import_module
 
@@ -38,9 +42,11 @@ from coach.__about__ import __version__
 from coach.config import Settings, get_settings
 from coach.llm.protocol import ChatModel
 from coach.service import Coach
-from coach.storage.repository import LOCAL_USER
+from coach.storage.records import LOCAL_USER
 
 DOCS_URL = "/docs"
+
+log = logging.getLogger(__name__)
 
 
 class _CoachAPI(FastAPI):
@@ -74,6 +80,7 @@ def create_app(
         docs_url=DOCS_URL if web.api_docs else None,
         redoc_url=None,
         openapi_url="/openapi.json",
+        lifespan=_warm_up if web.warm_up else None,
     )
     app.state.settings = settings
     app.state.web = web
@@ -109,6 +116,25 @@ def create_app(
     for router in _routers():
         app.include_router(router)
     return app
+
+
+@asynccontextmanager
+async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
+    """Warm the facade in a thread while the server already answers: /healthz says
+    'warming' until the models, rules, store and index are loaded (api.routes.health)."""
+    done = threading.Event()
+    app.state.warmed = done
+
+    def warm() -> None:
+        try:
+            app.state.coach.warm_up()
+        except Exception:  # a part that cannot load now loads (or fails) on first use
+            log.exception("Warm-up failed; parts will load on first use.")
+        finally:
+            done.set()
+
+    threading.Thread(target=warm, name="coach-warm-up", daemon=True).start()
+    yield
 
 
 def _rate_counter(web: WebSettings, coach: Coach) -> RateCounter:

@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from api.settings import WebSettings
 from coach.config import Settings
 from coach.service import Coach
-from coach.storage.repository import LOCAL_USER
+from coach.storage.records import LOCAL_USER
 
 
 def get_app_settings(request: Request) -> Settings:

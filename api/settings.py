@@ -37,6 +37,12 @@ class WebSettings(BaseSettings):
         default=12, ge=1, le=24 * 90, description="How long a browser sign-in lasts."
     )
 
+    warm_up: bool = Field(
+        default=False,
+        description="Load the models, rules, store and index when the server starts; "
+        "/healthz says 'warming' (503) until done. `coach serve` turns it on.",
+    )
+
     # Abuse protection
     api_docs: bool = Field(
         default=False,

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any, Literal
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
@@ -37,8 +38,6 @@ from coach.knowledge.retrieval import KnowledgeIndex, SearchHit, get_index
 from coach.llm.protocol import ChatModel
 from coach.llm.provider import build_chat_model
 from coach.pipeline import Rails
-from coach.practice import session
-from coach.practice.export import export_session
 from coach.practice.models import (
     HintResult,
     PracticeSession,
@@ -50,8 +49,14 @@ from coach.practice.models import (
 )
 from coach.practice.rules import load_rules as load_practice_rules
 from coach.safety import Resource, SafetyResponse, SafetyVerdict
+from coach.stages.classify import classify
 from coach.stages.model import Stage, get_stage, list_stages
-from coach.storage.repository import LOCAL_USER, ExerciseEntry, SavedDraft, Store, memory_store
+from coach.storage.records import LOCAL_USER, ExerciseEntry, SavedDraft
+
+# The database code (SQLAlchemy) loads when something is first stored or read, not
+# when a draft is checked or a message screened: see :attr:`Coach.store`.
+if TYPE_CHECKING:
+    from coach.storage.repository import Store
 
 # How many technique passages ground a streamed rewrite (small models, small contexts).
 STREAM_PASSAGES = 3
@@ -125,6 +130,8 @@ class Coach:
 
     @cached_property
     def store(self) -> Store:
+        from coach.storage.repository import Store, memory_store
+
         settings = self.settings
         store = memory_store() if settings.dont_save else Store(settings.effective_database_url)
         # With COACH_RETENTION_DAYS the first use purges old rows, then at most hourly.
@@ -330,7 +337,7 @@ class Coach:
         locale: str | None = None,
     ) -> PracticeStart:
         """Open a session, or the safety response when the scenario describes harm."""
-        return session.start_practice(
+        return _practice().start_practice(
             self.store,
             self.rails,
             scenario=scenario,
@@ -345,7 +352,7 @@ class Coach:
         self, session_id: str, text: str, *, user_id: str = LOCAL_USER, locale: str | None = None
     ) -> TurnResult:
         """Feedback on one turn and the simulated partner's reply, or the safety response."""
-        return session.take_turn(
+        return _practice().take_turn(
             self.store,
             self.rails,
             session_id=session_id,
@@ -357,27 +364,27 @@ class Coach:
 
     def practice_hint(self, session_id: str, *, user_id: str = LOCAL_USER) -> HintResult:
         """A suggested next move for an active session."""
-        return session.hint(self.store, session_id=session_id, user_id=user_id)
+        return _practice().hint(self.store, session_id=session_id, user_id=user_id)
 
     def undo_practice_turn(self, session_id: str, *, user_id: str = LOCAL_USER) -> UndoResult:
         """Take back the last turn; the partner's state is restored."""
-        return session.undo(self.store, session_id=session_id, user_id=user_id)
+        return _practice().undo(self.store, session_id=session_id, user_id=user_id)
 
     def end_practice(self, session_id: str, *, user_id: str = LOCAL_USER) -> PracticeSummary:
         """Finish a session and score it (ending twice gives the same summary)."""
-        return session.end(self.store, self.knowledge, session_id=session_id, user_id=user_id)
+        return _practice().end(self.store, self.knowledge, session_id=session_id, user_id=user_id)
 
     def practice_session(self, session_id: str, *, user_id: str = LOCAL_USER) -> PracticeSession:
         """One session with all its turns."""
-        return session.get_session(self.store, session_id=session_id, user_id=user_id)
+        return _practice().get_session(self.store, session_id=session_id, user_id=user_id)
 
     def practice_sessions(self, *, user_id: str = LOCAL_USER) -> list[SessionListItem]:
         """This person's sessions, newest first."""
-        return session.list_sessions(self.store, user_id=user_id)
+        return _practice().list_sessions(self.store, user_id=user_id)
 
     def delete_practice_session(self, session_id: str, *, user_id: str = LOCAL_USER) -> None:
         """Really delete one session and its turns."""
-        session.delete_session(self.store, session_id=session_id, user_id=user_id)
+        _practice().delete_session(self.store, session_id=session_id, user_id=user_id)
 
     def export_practice_session(
         self,
@@ -387,6 +394,8 @@ class Coach:
         fmt: Literal["json", "markdown"] = "json",
     ) -> str:
         """One session as JSON or as a Markdown transcript with the feedback."""
+        from coach.practice.export import export_session
+
         return export_session(self.store, session_id=session_id, user_id=user_id, fmt=fmt)
 
     # -- safety on its own ---------------------------------------------------------------
@@ -413,13 +422,13 @@ class Coach:
     def export_user_data(self, *, user_id: str = LOCAL_USER) -> dict[str, Any]:
         """Everything stored for one person (drafts, exercises, practice), JSON-ready."""
         data = self.store.export_user(user_id=user_id)
-        data.update(session.export_practice(self.store, user_id=user_id))
+        data.update(_practice().export_practice(self.store, user_id=user_id))
         return data
 
     def delete_user_data(self, *, user_id: str = LOCAL_USER) -> dict[str, int]:
         """Delete every row that belongs to one person; counts per kind of data."""
         # Practice rows first: they hang off the user row the second call removes.
-        counts = session.delete_practice(self.store, user_id=user_id)
+        counts = _practice().delete_practice(self.store, user_id=user_id)
         counts.update(self.store.delete_user_data(user_id=user_id))
         return counts
 
@@ -435,6 +444,19 @@ class Coach:
             raise InputError("The retention period must be at least one day.")
         return self.store.purge_before(cutoff=datetime.now(UTC) - timedelta(days=days))
 
+    def warm_up(self) -> None:
+        """Load what the first request would otherwise wait for: rules, models, store, index.
+
+        A long-running surface calls this once before it says it is ready. Nothing is
+        stored: the sample texts go through the jobs' reading steps only.
+        """
+        sample = "I feel hurt when plans change at the last minute. You never tell me."
+        self.screen(sample)
+        self.rewrite_draft(sample, use_llm=False)
+        classify(sample)
+        self.store  # noqa: B018 -- migrates the database now, not on the first save
+        self.index.search(sample, k=1)  # opens (or refreshes) the index, loads the encoder
+
     def status(self) -> CoachStatus:
         """How this Coach runs: its version, engine, and whether and how long it keeps data."""
         return CoachStatus(
@@ -443,6 +465,13 @@ class Coach:
             saving=not self.settings.dont_save,
             retention_days=self.settings.retention_days,
         )
+
+
+def _practice() -> ModuleType:
+    """The practice sessions' module, loaded (with the database code) on first use."""
+    from coach.practice import session
+
+    return session
 
 
 __all__ = [

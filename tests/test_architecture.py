@@ -27,6 +27,8 @@ LAZY_IMPORTS = {
     "coach.knowledge.retrieval": "chromadb takes a second to import: only when the index is used",
     "coach.llm.prompts": "Jinja2 loads when a prompt is first rendered",
     "coach.llm.provider": "LangChain and the OpenAI SDK load only when a model is configured",
+    "coach.service": "the database code (SQLAlchemy) loads when something is first stored",
+    "coach.storage.migrate": "Alembic loads only when a migration runs or is read",
     "coach.safety": "the trained head (numpy, its encoder) loads on the first screen",
 }
 

@@ -20,7 +20,7 @@ from api.security.cookies import SESSION_COOKIE
 from api.settings import WebSettings
 from coach.config import Settings
 from coach.storage import accounts
-from coach.storage.repository import LOCAL_USER
+from coach.storage.records import LOCAL_USER
 
 # Reachable without signing in. Help (crisis lines) must never sit behind a login,
 # and neither may the assets its page needs or the health check.

@@ -286,6 +286,29 @@
     }
   });
 
+  // ---- working state ---------------------------------------------------------
+  // A form marked data-busy says it is working when its answer takes over 300 ms
+  // (a restarted server loading its models, a long draft): the text appears in
+  // its role=status live region, so screen readers hear it too, and the button
+  // is marked busy. The page that comes back replaces all of it.
+  var BUSY_AFTER_MS = 300;
+  document.querySelectorAll("form[data-busy]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var text = form.querySelector("[data-busy-status] .busy-text");
+      var button = form.querySelector("button[type='submit']");
+      window.setTimeout(function () {
+        form.setAttribute("aria-busy", "true");
+        form.classList.add("is-busy");
+        if (button) {
+          button.setAttribute("aria-disabled", "true");
+        }
+        if (text) {
+          text.hidden = false;
+        }
+      }, BUSY_AFTER_MS);
+    });
+  });
+
   // ---- streamed rewrites ---------------------------------------------------
   // With a model configured the draft form carries data-stream. Submitting it
   // adds stream=1, so the server answers at once with its own checked analysis

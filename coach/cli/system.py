@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -66,6 +67,8 @@ def serve_command(
     bind_port = port or settings.port
     _refuse_open_local_mode(settings, bind_host, allow_open=allow_open)
     _prepare_workers(settings, workers)
+    # The workers warm their models and index before /healthz says ok (api.app).
+    os.environ.setdefault("COACH_WARM_UP", "1")
     console.print(f"Coach is running at [bold]http://{bind_host}:{bind_port}/[/] (Ctrl+C to stop)")
     uvicorn.run(
         "api.app:create_app",

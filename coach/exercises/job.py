@@ -10,7 +10,7 @@ personalised; the steps always come from the guidance.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
@@ -25,7 +25,9 @@ from coach.llm.tasks import OFFLINE_FALLBACK, personalise_exercise
 from coach.pipeline import Guarded, Rails, Screened
 from coach.stages.classify import StageGuess, classify
 from coach.stages.model import Stage, get_stage
-from coach.storage.repository import Store
+
+if TYPE_CHECKING:
+    from coach.storage.repository import Store  # the database code loads on first use
 
 SUPPORT_NOTE = (
     "Some of what you wrote suggests things may not feel safe or equal right now. "

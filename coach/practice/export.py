@@ -7,7 +7,8 @@ from typing import Literal
 from coach.errors import InputError
 from coach.practice.models import PracticeSession
 from coach.practice.session import get_session
-from coach.storage.repository import LOCAL_USER, Store
+from coach.storage.records import LOCAL_USER
+from coach.storage.repository import Store
 
 
 def export_session(

@@ -47,7 +47,8 @@ from coach.practice.partner import compose_reply, model_reply, next_state, signa
 from coach.practice.rules import MOVES, PERSONAS, PracticeRules, load_rules
 from coach.safety import SafetyVerdict
 from coach.storage import practice as repo
-from coach.storage.repository import LOCAL_USER, Store
+from coach.storage.records import LOCAL_USER
+from coach.storage.repository import Store
 
 
 def stops_practice(verdict: SafetyVerdict) -> bool:

@@ -181,22 +181,29 @@ def _compile_required(pattern: str, macros: dict[str, str], where: str) -> re.Pa
 _LEADING_BOUNDARY = ("\\b", "(?P<core>\\b")
 
 
-def _without_leading_boundary(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], bool]:
-    """Drop a leading ``\\b`` so ``re`` can skip ahead by first character (2-3x faster).
+def _without_leading_boundary(
+    pattern: str, macros: dict[str, str], where: str
+) -> tuple[re.Pattern[str], bool]:
+    """Compile ``pattern`` without a leading ``\\b`` so ``re`` can skip ahead by first
+    character (2-3x faster); the flag says one was dropped.
 
     ``run_rules`` then checks the word boundary itself, so matches are exactly the same.
+    Only the stripped form is compiled (compiling costs more at start-up than reading).
     """
-    source = pattern.pattern
+    source = _expand(pattern, macros, where)
     for prefix in _LEADING_BOUNDARY:
         if source.startswith(prefix):
             stripped = prefix.removesuffix("\\b") + source[len(prefix) :]
-            return re.compile(stripped), True
-    return pattern, False
+            try:
+                return re.compile(stripped), True
+            except re.error:
+                break  # reported below, about the pattern as written
+    return _compile_required(pattern, macros, where), False
 
 
 def _rule(spec: RuleSpec, macros: dict[str, str]) -> Rule:
     compiled = [
-        _without_leading_boundary(_compile_required(p, macros, f"rule {spec.id}[{i}]"))
+        _without_leading_boundary(p, macros, f"rule {spec.id}[{i}]")
         for i, p in enumerate(spec.patterns)
     ]
     return Rule(

@@ -20,21 +20,24 @@ Two things make startup migration safe:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import Connection, MetaData, create_engine, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from coach.errors import StorageError
 from coach.storage.engine import make_engine
+
+# Alembic is imported only when a migration has to run or be read: importing it costs
+# more than a second on a small machine, and at nearly every start the database is
+# already at the head revision (checked with one plain query, see upgrade).
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The revision that matches the tables ``create_all`` made before migrations existed.
@@ -51,6 +54,8 @@ def alembic_config(
     metadata: MetaData | None = None,
 ) -> Config:
     """An Alembic config built in code: no ``alembic.ini`` to ship or find."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # Numbered, append-only files: 0002_add_something.py (pass rev_id="0002").
@@ -66,6 +71,8 @@ def alembic_config(
 @lru_cache(maxsize=1)
 def head_revision() -> str:
     """The newest revision shipped with this Coach."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None  # the initial revision always exists
     return head
@@ -73,6 +80,8 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at; None for an empty or unmigrated database."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
@@ -107,11 +116,19 @@ def status(url: str) -> SchemaStatus:
 
 def upgrade_sql(url: str) -> None:
     """Print the SQL that builds the newest schema from nothing, instead of running it."""
+    from alembic import command
+
     command.upgrade(alembic_config(url=url), "head", sql=True)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database to ``revision``, adopting a pre-migrations database first."""
+    if revision == "head" and _at_shipped_head(engine):
+        return  # the common case at every start, answered without importing Alembic
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.util import CommandError
+
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(
@@ -131,6 +148,30 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 "does not know (it was probably migrated by a newer Coach). Nothing was changed.",
                 hint="Upgrade Coach, or point COACH_DATABASE_URL at another database.",
             ) from exc
+
+
+@lru_cache(maxsize=1)
+def shipped_head() -> str:
+    """The newest revision by its file name (``0003_slug.py``): the files are numbered and
+    append-only, one chain, so the highest number is Alembic's head (a test checks)."""
+    numbers = [
+        match.group(1)
+        for path in (MIGRATIONS_DIR / "versions").glob("*.py")
+        if (match := re.match(r"(\d{4})_", path.name))
+    ]
+    return max(numbers)
+
+
+def _at_shipped_head(engine: Engine) -> bool:
+    """Whether the database's one recorded revision is the shipped head (plain SQL)."""
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table(_VERSION_TABLE):
+                return False
+            found = connection.execute(text("SELECT version_num FROM alembic_version"))
+            return list(found.scalars()) == [shipped_head()]
+    except SQLAlchemyError:
+        return False
 
 
 def _adopt_legacy(connection: Connection) -> bool:
@@ -163,6 +204,8 @@ def initial_schema() -> dict[str, frozenset[str]]:
     Read by running that revision on a scratch in-memory SQLite, so it stays right
     when the models move on (the revision file itself never changes).
     """
+    from alembic import command
+
     engine = create_engine("sqlite://")
     try:
         with engine.begin() as connection:

@@ -20,7 +20,6 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from coach.errors import NotFoundError, StorageError
 from coach.storage import migrate
 from coach.storage.engine import MEMORY_URL, make_engine, memory_engine
+from coach.storage.records import ExerciseEntry, SavedDraft
 from coach.storage.tables import (
     DraftRecord,
     ExerciseEvent,
@@ -38,27 +38,7 @@ from coach.storage.tables import (
     utc_now,
 )
 
-LOCAL_USER = "local"
-
 log = logging.getLogger(__name__)
-
-
-class ExerciseEntry(BaseModel):
-    """An exercise event as surfaces see it."""
-
-    id: str
-    exercise_id: str
-    stage: str | None
-    recommended_at: datetime
-    done_at: datetime | None
-    reflection: str | None
-
-
-class SavedDraft(BaseModel):
-    id: str
-    created_at: datetime
-    text: str
-    result: dict[str, Any]
 
 
 class Store:

@@ -56,3 +56,40 @@ def test_streamed_body_over_limit_is_413(monkeypatch) -> None:
 
     response = client.post("/v1/echo-length", content=chunks())
     assert response.status_code == 413
+
+
+def test_healthz_says_warming_until_the_warm_up_is_done(monkeypatch) -> None:
+    import threading
+
+    from api.settings import WebSettings
+    from coach.service import Coach
+
+    release, started = threading.Event(), threading.Event()
+
+    def slow_warm_up(self: Coach) -> None:
+        started.set()
+        release.wait(10)
+
+    monkeypatch.setattr(Coach, "warm_up", slow_warm_up)
+    app = create_app(Settings(), web=WebSettings(warm_up=True))
+    with TestClient(app) as client:
+        assert started.wait(10)
+        response = client.get("/healthz")
+        assert (response.status_code, response.json()["status"]) == (503, "warming")
+        release.set()
+        app.state.warmed.wait(10)
+        response = client.get("/healthz")
+        assert (response.status_code, response.json()["status"]) == (200, "ok")
+
+
+def test_without_warm_up_healthz_is_ok_at_once(client: TestClient) -> None:
+    assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_warm_up_loads_the_jobs_without_storing_anything(settings: Settings) -> None:
+    from coach.service import Coach
+
+    coach = Coach(settings)
+    coach.warm_up()
+    assert coach.saved_drafts() == []
+    assert coach.exercise_history() == []

@@ -422,3 +422,16 @@ def test_delete_everything_after_confirmation(client: TestClient) -> None:
     assert 'id="exercise-entries"' not in response.text
     assert 'id="session-entries"' not in response.text
     assert client.get("/history/export").json()["exercises"] == []
+
+
+def test_the_draft_form_shows_a_working_state_after_300_ms(client: TestClient) -> None:
+    html = client.get("/draft").text
+    form = html[html.index('<form method="post" action="/draft') :]
+    form = form[: form.index("</form>")]
+    assert "data-busy" in form
+    assert 'role="status" aria-live="polite" data-busy-status' in form
+    js = client.get("/static/coach.js").text
+    assert "var BUSY_AFTER_MS = 300;" in js
+    assert "form[data-busy]" in js
+    assert "aria-busy" in js
+    assert "@keyframes busy-spin" in client.get("/static/coach.css").text

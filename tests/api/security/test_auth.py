@@ -25,7 +25,7 @@ from api.security.cookies import SESSION_COOKIE
 from coach.config import Settings
 from coach.storage import accounts
 from coach.storage.accounts import secret_hash
-from coach.storage.repository import LOCAL_USER
+from coach.storage.records import LOCAL_USER
 from coach.storage.tables import utc_now
 from tests.api.browser import BrowserClient, sign_in
 

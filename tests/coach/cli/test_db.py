@@ -41,3 +41,17 @@ def test_serve_refuses_several_workers_in_dont_save_mode(monkeypatch) -> None:
     result = runner.invoke(app, ["serve", "--workers", "2"])
     assert result.exit_code != 0
     assert "Don't-save mode" in str(result.exception)
+
+
+def test_the_head_read_from_file_names_is_alembics_head() -> None:
+    """upgrade() skips Alembic when the database is at the head found by file name."""
+    assert migrate.shipped_head() == migrate.head_revision()
+
+
+def test_importing_the_store_does_not_import_alembic() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, coach.storage.repository; print('alembic' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

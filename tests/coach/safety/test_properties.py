@@ -100,7 +100,7 @@ def test_boundary_check_in_python_matches_the_regex_one(text: str, source: str) 
     from coach.safety._rules import _matches, _without_leading_boundary
 
     original = re.compile(source)
-    stripped, boundary = _without_leading_boundary(original)
+    stripped, boundary = _without_leading_boundary(source, {}, "test")
     assert boundary
     fast = [m.span() for m in _matches(stripped, text, boundary=True)]
     assert fast == [m.span() for m in original.finditer(text)]
