@@ -180,13 +180,10 @@ class Coach:
         use_llm: bool = True,
         options: RewriteOptions | None = None,
     ) -> DraftResult:
-        """The analysis, a verdict, and the versions of the draft with the blame taken out.
+        """The analysis, a verdict (good to send, rewritten, not built) and the versions.
 
-        A draft with nothing flagged is good to send and gets no rewrite (at most a
-        polish that changes no word). ``options`` carries the person's choices (keep
-        the apology, shorter, softer). ``use_llm=False`` keeps the offline rewrites
-        even when a model is configured (a page that streams asks for them separately).
-        """
+        ``options``: keep the apology, shorter, softer. ``use_llm=False`` keeps the offline
+        rewrites even with a model (a page that streams asks for them separately)."""
         result, analysis = drafts.analyzed(self.rails, self.words, self.knowledge, text, locale)
         if analysis is None:
             return result
