@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -188,17 +189,33 @@ def _normalised(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def test_training_data_shares_no_text_with_any_eval_set() -> None:
-    evals = set()
-    for path in (ROOT / "evals").glob("*.jsonl"):
+def _eval_texts() -> set[str]:
+    """Every text in every eval set (messages, questions, practice turns), normalised."""
+    texts = set()
+    for path in (ROOT / "evals").rglob("*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                item = json.loads(line)
-                evals.add(_normalised(item.get("text") or item["question"]))
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            for text in [item.get("text"), item.get("question")]:
+                if text:
+                    texts.add(_normalised(text))
+            texts.update(_normalised(turn["text"]) for turn in item.get("turns", []))
+    return texts
+
+
+def test_training_data_shares_no_text_with_any_eval_set() -> None:
+    evals = _eval_texts()
+    hashed = {hashlib.sha256(text.encode("utf-8")).hexdigest() for text in evals}
     for path in (ROOT / "training").rglob("*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                assert _normalised(json.loads(line)["text"]) not in evals, path.name
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            if "text" in item:
+                assert _normalised(item["text"]) not in evals, path.name
+            else:  # training/human: the texts are not redistributed, only their hashes
+                assert item["sha256"] not in hashed, (path.name, item["ref"])
 
 
 @pytest.mark.parametrize(
