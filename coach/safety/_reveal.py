@@ -32,7 +32,9 @@ The steps, in order:
 
 Steps 4 and 5 only ever produce listed words and step 3 only letters and digits, so
 ordinary text with numbers, times, codes, URLs, emoji and names comes out exactly as it
-went in (property-tested in ``tests/coach/test_safety_normalise.py``).
+went in (property-tested in ``tests/coach/safety/test_normalise.py``). The spelling
+table and the matching of typed pieces against its words live in
+:mod:`coach.safety._spelling`; this module does the steps and keeps the map back.
 """
 
 from __future__ import annotations
@@ -42,22 +44,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
-
-from coach.errors import KnowledgeError
-from coach.paths import PACKAGE_DATA_DIR
-
-SPELLING_FILE = PACKAGE_DATA_DIR / "safety_spelling.yaml"
+from coach.safety._spelling import Spelling, decode_leet, load_spelling, segment
 
 
 @dataclass(frozen=True)
@@ -74,123 +62,6 @@ class Revealed:
             first = self.starts[start] if start < len(self.starts) else (self.ends or (0,))[-1]
             return first, first
         return min(self.starts[start:end]), max(self.ends[start:end])
-
-
-# ----------------------------------------------------------------------------- data
-
-
-class _Replacement(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    find: str
-    replace: str
-    cues: list[str] = Field(min_length=1)
-    example: str
-
-    @model_validator(mode="after")
-    def _consistent(self) -> _Replacement:
-        try:
-            pattern = re.compile(self.find, re.IGNORECASE)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression {self.find!r}: {exc}") from exc
-        match = pattern.search(self.example)
-        if match is None:
-            raise ValueError(f"{self.find!r} does not match its example")
-        if not any(cue in match.group().lower() for cue in self.cues):
-            raise ValueError(f"{self.find!r}: no cue in the match of its example")
-        return self
-
-
-class _SpellingFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    version: int
-    leet: dict[str, str]
-    separators: str = Field(min_length=1)
-    words: dict[str, str]  # space-separated
-    spellings: list[_Replacement]
-
-    @field_validator("leet")
-    @classmethod
-    def _single_characters(cls, value: dict[str, str]) -> dict[str, str]:
-        for key, letters in value.items():
-            if len(key) != 1 or key.isalpha() or not letters:
-                raise ValueError(f"leet key {key!r} must be one non-letter with letters")
-        return value
-
-
-@dataclass(frozen=True)
-class Spelling:
-    """The compiled spelling data."""
-
-    leet: dict[str, str]
-    leet_chars: frozenset[str]
-    unit_chars: frozenset[str]
-    by_length: dict[int, tuple[str, ...]]  # words of risk, for leetspeak
-    words: frozenset[str]
-    risk: frozenset[str]
-    longest: int
-    spaced: re.Pattern[str]
-    token: re.Pattern[str]
-    replacements: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...]
-    cues: frozenset[str]
-
-
-def parse_spelling(raw: object, *, source: str = "safety_spelling.yaml") -> Spelling:
-    """Validate and compile a spelling document. Raises ``KnowledgeError`` when wrong."""
-    try:
-        spec = _SpellingFile.model_validate(raw)
-    except ValidationError as exc:
-        raise KnowledgeError(
-            f"{source} does not match the spelling schema: {exc.error_count()} problem(s)",
-            hint=str(exc).splitlines()[1] if len(str(exc).splitlines()) > 1 else None,
-        ) from exc
-    groups = {name: value.lower().split() for name, value in spec.words.items()}
-    words = frozenset(w for group in groups.values() for w in group)
-    by_length: dict[int, list[str]] = {}
-    risk = frozenset(groups.get("risk", []))
-    ordered = sorted(risk)
-    for word in ordered:
-        by_length.setdefault(len(word), []).append(word)
-    symbols = "".join(re.escape(c) for c in spec.leet)
-    # In "k*i*l*l" the star separates letters; in "s*icide" it stands for one.
-    unit_symbols = "".join(re.escape(c) for c in spec.leet if c not in spec.separators)
-    separators = re.escape(spec.separators)
-    unit = f"[^\\W_]|[{unit_symbols}]"
-    spaced = re.compile(
-        f"(?<![\\w{symbols}])(?:(?:{unit})[{separators}]{{1,3}}){{2,}}(?:{unit})"
-        f"(?![\\w{unit_symbols}])"
-    )
-    # Whole tokens only: a search that may start inside one would be quadratic.
-    token = re.compile(f"(?<![\\w{symbols}])[\\w{symbols}]*[{symbols}][\\w{symbols}]*")
-    replacements = tuple(
-        (re.compile(r.find, re.IGNORECASE), r.replace, tuple(r.cues)) for r in spec.spellings
-    )
-    cues = frozenset(cue.lower() for r in spec.spellings for cue in r.cues)
-    return Spelling(
-        leet=dict(spec.leet),
-        leet_chars=frozenset(spec.leet),
-        unit_chars=frozenset(c for c in spec.leet if c not in spec.separators),
-        by_length={n: tuple(ws) for n, ws in by_length.items()},
-        words=words,
-        risk=risk,
-        longest=max((len(w) for w in words), default=1),
-        spaced=spaced,
-        token=token,
-        replacements=replacements,
-        cues=cues,
-    )
-
-
-@lru_cache(maxsize=4)
-def load_spelling(path: Path = SPELLING_FILE) -> Spelling:
-    """The compiled spelling data, read once per process."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise KnowledgeError(
-            f"Cannot read the safety spelling data at {path}",
-            hint="Reinstall Coach or fix the YAML.",
-        ) from exc
-    return parse_spelling(raw, source=path.name)
 
 
 # ------------------------------------------------------------------ working buffer
@@ -263,6 +134,14 @@ def _has_override(text: str) -> bool:
 
 def _in_display_order(text: str) -> _Buffer:
     """Overrides applied as displayed (rule L2), bidi controls dropped."""
+    chars, positions, levels = _embedding_levels(text)
+    order = _display_order(levels)
+    shown = [chars[i].translate(_MIRROR) if levels[i] % 2 else chars[i] for i in order]
+    return _Buffer(shown, [positions[i] for i in order], [positions[i] + 1 for i in order])
+
+
+def _embedding_levels(text: str) -> tuple[list[str], list[int], list[int]]:
+    """The characters kept (bidi controls dropped), their positions and their levels."""
     chars: list[str] = []
     positions: list[int] = []
     levels: list[int] = []
@@ -288,7 +167,12 @@ def _in_display_order(text: str) -> _Buffer:
         chars.append(char)
         positions.append(index)
         levels.append(stack[-1] if char not in _PARAGRAPH else 0)
-    order = list(range(len(chars)))
+    return chars, positions, levels
+
+
+def _display_order(levels: list[int]) -> list[int]:
+    """Indices in displayed order: each run at a level or above reversed, highest first."""
+    order = list(range(len(levels)))
     highest = max(levels, default=0)
     for level in range(highest, 0, -1):
         index = 0
@@ -301,8 +185,7 @@ def _in_display_order(text: str) -> _Buffer:
                 end += 1
             order[index:end] = order[index:end][::-1]
             index = end
-    shown = [chars[i].translate(_MIRROR) if levels[i] % 2 else chars[i] for i in order]
-    return _Buffer(shown, [positions[i] for i in order], [positions[i] + 1 for i in order])
+    return order
 
 
 def _in_typed_order(text: str) -> _Buffer:
@@ -423,56 +306,8 @@ def _lookalikes(buffer: _Buffer) -> None:
 
 # ----------------------------------------------------------- 4-5. spaced and leet
 
-
-# Leetspeak shorter than this is left alone: "4m" (four metres) must not become "am".
-_MIN_LEET = 3
 # Longer runs of single letters are not words spelled out (and would cost quadratic time).
 _MAX_SPACED = 60
-
-
-def _decode(token: str, spelling: Spelling) -> str | None:
-    """The one word of risk a leetspeak token spells, or None.
-
-    Only words of risk: decoding "c*nt" into the plain word "cant" would add a negation
-    that is not there, and "sh*t" must not become "shot".
-    """
-    lowered = token.lower()
-    if len(lowered) < _MIN_LEET or lowered.count("*") > 1:
-        return None  # "s**t" is a censored swear, not a word to guess
-    found = None
-    for word in spelling.by_length.get(len(lowered), ()):
-        for typed, letter in zip(lowered, word, strict=True):
-            if typed != letter and letter not in spelling.leet.get(typed, ""):
-                break
-        else:
-            if found is not None:
-                return None  # "r*pe": more than one word fits, so leave it as typed
-            found = word
-    return found
-
-
-def _word_at(piece: str, spelling: Spelling) -> str | None:
-    if piece.lower() in spelling.words:
-        return piece.lower()
-    if any(c in spelling.leet_chars for c in piece) and any(c.isalpha() for c in piece):
-        return _decode(piece, spelling)
-    return None
-
-
-def _segment(letters: str, spelling: Spelling) -> list[str] | None:
-    """Fewest known words that spell ``letters`` exactly, or None."""
-    count = len(letters)
-    best: list[list[str] | None] = [None] * (count + 1)
-    best[0] = []
-    for end in range(1, count + 1):
-        for start in range(max(0, end - spelling.longest), end):
-            before = best[start]
-            if before is None:
-                continue
-            word = _word_at(letters[start:end], spelling)
-            if word is not None and (best[end] is None or len(before) + 1 < len(best[end])):  # type: ignore[arg-type]
-                best[end] = [*before, word]
-    return best[count]
 
 
 def _cased(word: str, typed: str) -> str:
@@ -489,61 +324,89 @@ def _spaced_letters(buffer: _Buffer, spelling: Spelling) -> None:
     text = buffer.text
     edits: list[tuple[int, int, str, list[int] | None]] = []
     for match in spelling.spaced.finditer(text):
-        run_start = match.start()
-        units: list[int] = []
-        gaps: list[tuple[int, int]] = []
-        position = run_start
-        while position < match.end():
-            units.append(position)
-            gap_end = position + 1
-            while gap_end < match.end() and not (
-                text[gap_end].isalnum() or text[gap_end] in spelling.unit_chars
-            ):
-                gap_end += 1
-            if gap_end < match.end():
-                gaps.append((position + 1, gap_end))
-            position = gap_end
+        units, gaps = _units_and_gaps(text, match.start(), match.end(), spelling)
         if len(units) > _MAX_SPACED:
             continue
-        # The usual gap separates letters; any other ("k i l l  m y", "k.i.l.l m.y",
-        # "k . i . l . l m . y") separates words.
-        shapes = [text[a:b] for a, b in gaps]
-        counts = Counter(shapes)
-        usual = min(counts, key=lambda shape: (-counts[shape], len(shape)))
-        breaks = [shape != usual for shape in shapes]
-        groups: list[list[int]] = [[units[0]]]
-        for unit, is_break in zip(units[1:], breaks, strict=True):
-            if is_break:
-                groups.append([])
-            groups[-1].append(unit)
-        new: list[str] = []
-        keep: list[int] = []
-        risky = False
-        for number, group in enumerate(groups):
-            typed = "".join(text[i] for i in group)
-            words = _segment(typed, spelling)
-            if words is None:
-                break
-            risky = risky or not spelling.risk.isdisjoint(words)
-            if number:
-                new.append(" ")
-                keep.append(group[0] - 1)
-            cursor = 0
-            for index, word in enumerate(words):
-                if index:
-                    new.append(" ")
-                    keep.append(group[cursor] - 1)
-                typed_word = "".join(text[i] for i in group[cursor : cursor + len(word)])
-                for offset, letter in enumerate(_cased(word, typed_word)):
-                    new.append(letter)
-                    keep.append(group[cursor + offset])
-                cursor += len(word)
-        else:
-            # Only a run that spells a word of risk is joined: "U.S.A." stays as typed.
-            if risky:
-                edits.append((run_start, match.end(), "".join(new), keep))
+        joined = _joined(text, _word_groups(text, units, gaps), spelling)
+        if joined is not None:
+            new, keep = joined
+            edits.append((match.start(), match.end(), new, keep))
     if edits:
         buffer.replace(edits)
+
+
+def _units_and_gaps(
+    text: str, run_start: int, run_end: int, spelling: Spelling
+) -> tuple[list[int], list[tuple[int, int]]]:
+    """Where each single character of a run is, and the ``[start, end)`` of each gap."""
+    units: list[int] = []
+    gaps: list[tuple[int, int]] = []
+    position = run_start
+    while position < run_end:
+        units.append(position)
+        gap_end = position + 1
+        while gap_end < run_end and not (
+            text[gap_end].isalnum() or text[gap_end] in spelling.unit_chars
+        ):
+            gap_end += 1
+        if gap_end < run_end:
+            gaps.append((position + 1, gap_end))
+        position = gap_end
+    return units, gaps
+
+
+def _word_groups(text: str, units: list[int], gaps: list[tuple[int, int]]) -> list[list[int]]:
+    """The units split into words: the usual gap separates letters, any other words.
+
+    "k i l l  m y", "k.i.l.l m.y" and "k . i . l . l m . y" are each two words.
+    """
+    shapes = [text[a:b] for a, b in gaps]
+    counts = Counter(shapes)
+    usual = min(counts, key=lambda shape: (-counts[shape], len(shape)))
+    breaks = [shape != usual for shape in shapes]
+    groups: list[list[int]] = [[units[0]]]
+    for unit, is_break in zip(units[1:], breaks, strict=True):
+        if is_break:
+            groups.append([])
+        groups[-1].append(unit)
+    return groups
+
+
+def _joined(text: str, groups: list[list[int]], spelling: Spelling) -> tuple[str, list[int]] | None:
+    """The run's letters joined into listed words, and the origin of each new character.
+
+    None when a group spells no listed words, or when none is a word of risk: only a run
+    that spells a word of risk is joined, so "U.S.A." stays as typed.
+    """
+    new: list[str] = []
+    keep: list[int] = []
+    risky = False
+    for number, group in enumerate(groups):
+        words = segment("".join(text[i] for i in group), spelling)
+        if words is None:
+            return None
+        risky = risky or not spelling.risk.isdisjoint(words)
+        if number:
+            new.append(" ")
+            keep.append(group[0] - 1)
+        _spell_group(text, group, words, new, keep)
+    return ("".join(new), keep) if risky else None
+
+
+def _spell_group(
+    text: str, group: list[int], words: list[str], new: list[str], keep: list[int]
+) -> None:
+    """Append ``words``, cased as typed in ``group``, to ``new`` and their origins to ``keep``."""
+    cursor = 0
+    for index, word in enumerate(words):
+        if index:
+            new.append(" ")
+            keep.append(group[cursor] - 1)
+        typed_word = "".join(text[i] for i in group[cursor : cursor + len(word)])
+        for offset, letter in enumerate(_cased(word, typed_word)):
+            new.append(letter)
+            keep.append(group[cursor + offset])
+        cursor += len(word)
 
 
 def _leetspeak(buffer: _Buffer, spelling: Spelling) -> None:
@@ -554,7 +417,7 @@ def _leetspeak(buffer: _Buffer, spelling: Spelling) -> None:
         if not any(c in spelling.leet_chars for c in token) or not any(c.isalpha() for c in token):
             continue
         start, end = match.span()
-        word = _decode(token, spelling)
+        word = decode_leet(token, spelling)
         if word is None:
             # Punctuation at the edges ("kill!", "*k1ll*") is not part of the word.
             core = token.strip("!*|+.")
@@ -562,7 +425,7 @@ def _leetspeak(buffer: _Buffer, spelling: Spelling) -> None:
                 continue
             start += token.index(core)
             end = start + len(core)
-            word = _decode(core, spelling) if any(c in spelling.leet for c in core) else None
+            word = decode_leet(core, spelling) if any(c in spelling.leet for c in core) else None
         if word is not None and word != text[start:end].lower():
             typed = text[start:end]
             edits.append((start, end, _cased(word, typed), list(range(start, end))))

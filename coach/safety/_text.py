@@ -123,22 +123,9 @@ def _fold(view: Revealed) -> NormalText:
     run_char = ""
     run_length = 0  # letters seen in the current run, including folded ones
     for index, char in enumerate(text):
-        if char in _DROP:
-            continue
-        mapped = _CHAR_MAP.get(char)
+        mapped = _mapped(char, out[-1] if out else "")
         if mapped is None:
-            lowered = char.lower()
-            # A few characters lower to two (e.g. U+0130); keep them whole so offsets stay 1:1.
-            mapped = lowered if len(lowered) == 1 else char
-            if not mapped.isascii():
-                if (
-                    unicodedata.combining(mapped)
-                    and out
-                    and out[-1].isascii()
-                    and out[-1].isalpha()
-                ):
-                    continue  # an accent or strike-through mark on a Latin letter
-                mapped = _unaccented(mapped)
+            continue
         if mapped.isalpha() and mapped == run_char:
             run_length += 1
             if run_length == 3:
@@ -163,3 +150,24 @@ def _fold(view: Revealed) -> NormalText:
         tuple(clause_starts),
         view,
     )
+
+
+def _mapped(char: str, before: str) -> str | None:
+    """``char`` lower-cased, straightened and unaccented, or None to drop it.
+
+    ``before`` is the last character kept (empty at the start): a combining mark on a
+    Latin letter (an accent, a strike-through) is dropped.
+    """
+    if char in _DROP:
+        return None
+    mapped = _CHAR_MAP.get(char)
+    if mapped is not None:
+        return mapped
+    lowered = char.lower()
+    # A few characters lower to two (e.g. U+0130); keep them whole so offsets stay 1:1.
+    mapped = lowered if len(lowered) == 1 else char
+    if mapped.isascii():
+        return mapped
+    if unicodedata.combining(mapped) and before.isascii() and before.isalpha():
+        return None  # an accent or strike-through mark on a Latin letter
+    return _unaccented(mapped)

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from coach.errors import KnowledgeError
 from coach.safety import check_generated, screen
-from coach.safety._reveal import SPELLING_FILE, load_spelling, parse_spelling, reveal
+from coach.safety._reveal import reveal
+from coach.safety._spelling import SPELLING_FILE, load_spelling, parse_spelling
 from coach.safety._text import normalise
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
