@@ -3,6 +3,7 @@
 Middleware, outermost first (each ``add_middleware`` call wraps the ones before it):
 
     security headers   every response, even the 500 page (see ``_CoachAPI``)
+    host check         local mode answers only loopback names (``api.security.hosts``)
     CORS               only when COACH_CORS_ORIGINS lists origins
     rate limit (IP)    per client address, before credentials are looked up
     authentication     finds the user (``api.security``)
@@ -25,6 +26,7 @@ from api.errors import install_error_handlers
 from api.limits import BodySizeLimitMiddleware
 from api.security import install_security
 from api.security.headers import SecurityHeadersMiddleware
+from api.security.hosts import HostCheckMiddleware, allowed_hosts
 from api.security.ratelimit import (
     DatabaseRateCounter,
     MemoryRateCounter,
@@ -106,6 +108,9 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
             max_age=600,
         )
+    hosts = allowed_hosts(auth=settings.auth, configured=web.allowed_hosts)
+    if hosts is not None:
+        app.add_middleware(HostCheckMiddleware, hosts=hosts)
     for router in _routers():
         app.include_router(router)
     return app
