@@ -155,10 +155,7 @@ class Store:
             # This purge stands in for the periodic one (which would otherwise run first,
             # inside our own transaction's start, and leave nothing for us to count).
             self._next_purge = self._clock() + self._purge_every
-        sqlite = self.engine.dialect.name == "sqlite"
         with self.session() as session:
-            if sqlite:
-                session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
             stale = select(PracticeSessionRow.id).where(PracticeSessionRow.updated_at < cutoff)
             counts = {
                 "practice_turns": session.execute(
@@ -176,11 +173,28 @@ class Store:
                     )
                 ).rowcount,
             }
-        if sqlite and any(counts.values()):
-            serial: AbstractContextManager[Any] = self._serial or nullcontext()
-            with serial, self._guard(), self.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if any(counts.values()):
+            self.wipe_deleted()
         return counts
+
+    def wipe_deleted(self) -> None:
+        """Make rows just deleted unreadable on disk, not only in queries.
+
+        On SQLite every connection has ``secure_delete`` on (:mod:`coach.storage.engine`),
+        so the freed space in the database file is zeroed; the write-ahead log still
+        holds the pages as they were, so it is checkpointed into the file and truncated
+        to nothing. Best effort: a reader holding the log open makes SQLite leave it, and
+        the next checkpoint finishes the job. PostgreSQL needs VACUUM (see the README).
+        """
+        if self.dialect != "sqlite":
+            return
+        serial: AbstractContextManager[Any] = self._serial or nullcontext()
+        with serial, self._guard(), self.engine.connect() as connection:
+            busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+        if busy is not None and busy[0]:
+            log.warning(
+                "The write-ahead log is in use; deleted rows leave it at its next checkpoint."
+            )
 
     def ensure_user(self, session: Session, user_id: str) -> None:
         """The ``users`` row every stored row hangs off, created on first use."""
@@ -220,6 +234,7 @@ class Store:
             ).rowcount
             if not removed:
                 raise NotFoundError("No saved draft with that id.")
+        self.wipe_deleted()
 
     # -- exercises --------------------------------------------------------------
 
@@ -305,7 +320,8 @@ class Store:
                 ).rowcount,
             }
             session.execute(delete(User).where(User.id == user_id))
-            return counts
+        self.wipe_deleted()
+        return counts
 
 
 def _saved_draft(row: DraftRecord) -> SavedDraft:
