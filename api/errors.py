@@ -25,6 +25,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "knowledge_error": 500,
     "index_error": 503,
     "storage_unavailable": 503,
+    "database_damaged": 503,
     "llm_error": 502,
 }
 

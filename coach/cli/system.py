@@ -12,7 +12,7 @@ from rich.table import Table
 from coach.cli._app import app, console
 
 # Coach's own modules are imported inside the commands: `coach --help` loads none.
-from coach.errors import ConfigError
+from coach.errors import ConfigError, StorageError
 
 if TYPE_CHECKING:
     from coach.config import Settings
@@ -114,7 +114,14 @@ def _prepare_workers(settings: Settings, workers: int) -> None:
     if not settings.dont_save:
         # Migrate here once, so the workers find the schema current instead of queueing
         # for the migration lock (or, on SQLite, racing for it) as they start.
-        Store(settings.effective_database_url)
+        try:
+            Store(settings.effective_database_url)
+        except StorageError as exc:
+            # Start anyway: help, the crisis lines and the safety screen need no database,
+            # and /healthz and every page that does need it say what is wrong.
+            console.print(f"[bold red]The database cannot be used:[/] {exc.message}")
+            if exc.hint:
+                console.print(f"[dim]{exc.hint}[/]")
     local = [
         name
         for name, embedded in (

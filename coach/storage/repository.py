@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from coach.errors import NotFoundError, StorageError
 from coach.storage import migrate
+from coach.storage.damage import damaged_error, is_damage
 from coach.storage.engine import MEMORY_URL, make_engine, memory_engine
 from coach.storage.tables import (
     DraftRecord,
@@ -82,6 +83,18 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
+    def file_name(self) -> str:
+        """The SQLite file's name (no folder), or the database's kind for a server."""
+        if self.url.startswith("sqlite:///") and self.url != MEMORY_URL:
+            return self.url.rsplit("/", 1)[-1] or "coach.db"
+        return self.url.split(":", 1)[0]
+
+    def check(self) -> None:
+        """Read from the database once; the :class:`StorageError` says what is wrong."""
+        with self.session() as session:
+            session.execute(select(func.count()).select_from(User))
+
+    @property
     def dialect(self) -> str:
         """The database's kind: ``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
@@ -92,6 +105,8 @@ class Store:
         try:
             yield
         except (SQLAlchemyError, OSError) as exc:
+            if is_damage(exc):
+                raise damaged_error(self.file_name) from exc
             raise StorageError(
                 f"The database is not available right now ({type(exc).__name__}). "
                 "Nothing was saved.",
