@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import json
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -75,7 +76,33 @@ def serve_command(
         workers=workers,
         reload=reload,
         log_level=settings.log_level.lower(),
+        log_config=log_config(settings.log_level),
     )
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging set-up, with Coach's own loggers (``coach``, ``api``) at ``level``.
+
+    uvicorn configures only its own loggers; Coach's would otherwise fall through to
+    Python's last-resort handler, which shows warnings and nothing below them, so
+    COACH_LOG_LEVEL=DEBUG showed none of Coach's debug lines. Each worker applies this.
+    """
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["coach"] = {
+        "()": "uvicorn.logging.DefaultFormatter",
+        "fmt": "%(levelprefix)s %(name)s: %(message)s",
+        "use_colors": None,
+    }
+    config["handlers"]["coach"] = {
+        "formatter": "coach",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    for name in ("coach", "api"):
+        config["loggers"][name] = {"handlers": ["coach"], "level": level, "propagate": False}
+    return config
 
 
 def _refuse_open_local_mode(settings: Settings, host: str, *, allow_open: bool) -> None:

@@ -81,6 +81,7 @@ class Store:
             # Alembic, not create_all: an existing database is brought up to date too.
             migrate.upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        log.debug("Opened the %s database; its schema is current.", self.dialect)
 
     @property
     def file_name(self) -> str:
@@ -206,6 +207,7 @@ class Store:
         serial: AbstractContextManager[Any] = self._serial or nullcontext()
         with serial, self._guard(), self.engine.connect() as connection:
             busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+        log.debug("Checkpointed and truncated the write-ahead log after a delete.")
         if busy is not None and busy[0]:
             log.warning(
                 "The write-ahead log is in use; deleted rows leave it at its next checkpoint."
