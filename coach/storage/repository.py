@@ -36,6 +36,7 @@ from coach.storage.tables import (
     PracticeSessionRow,
     PracticeTurnRow,
     User,
+    iso_utc,
     utc_now,
 )
 
@@ -315,7 +316,7 @@ class Store:
         """Everything stored for one user, as plain JSON-ready data."""
         return {
             "user_id": user_id,
-            "exported_at": utc_now().isoformat(),
+            "exported_at": iso_utc(utc_now()),
             "drafts": [
                 d.model_dump(mode="json") for d in self.list_drafts(user_id=user_id, limit=10_000)
             ],
