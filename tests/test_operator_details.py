@@ -66,19 +66,21 @@ def served_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: captured.update(kwargs))
     monkeypatch.setenv("COACH_LOG_LEVEL", "DEBUG")
     monkeypatch.setenv("COACH_DONT_SAVE", "true")
-    saved = {
-        name: (logger.level, logger.handlers[:], logger.propagate)
-        for name in ("coach", "api")
-        for logger in [logging.getLogger(name)]
-    }
     result = CliRunner().invoke(app, ["serve"])
     assert result.exit_code == 0, result.output
+    # Applying the config changes these loggers for the whole process: put them back.
+    saved = {
+        name: (logger.level, logger.handlers[:], logger.propagate, logger.disabled)
+        for name in captured["log_config"]["loggers"]
+        for logger in [logging.getLogger(name)]
+    }
     yield captured
-    for name, (level, handlers, propagate) in saved.items():
+    for name, (level, handlers, propagate, disabled) in saved.items():
         logger = logging.getLogger(name)
         logger.setLevel(level)
         logger.handlers[:] = handlers
         logger.propagate = propagate
+        logger.disabled = disabled
 
 
 def test_debug_level_shows_coachs_own_debug_lines(
