@@ -23,7 +23,8 @@ from starlette.types import ASGIApp
 
 from api import pages, routes
 from api.errors import install_error_handlers
-from api.limits import BodySizeLimitMiddleware
+from api.limits import BodySizeLimitMiddleware, publish_text_limit
+from api.pages.render import error_page
 from api.security import install_security
 from api.security.headers import SecurityHeadersMiddleware
 from api.security.hosts import HostCheckMiddleware, allowed_hosts
@@ -80,7 +81,8 @@ def create_app(
     app.state.settings = settings
     app.state.web = web
     app.state.coach = Coach(settings, chat_model=chat_model)
-    install_error_handlers(app)
+    install_error_handlers(app, error_page=error_page)
+    publish_text_limit(app, settings.max_text_chars)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=web.max_request_bytes)
     counter = _rate_counter(web, app.state.coach) if web.rate_limit_enabled else None
     if counter is not None:
@@ -111,9 +113,17 @@ def create_app(
     hosts = allowed_hosts(auth=settings.auth, configured=web.allowed_hosts)
     if hosts is not None:
         app.add_middleware(HostCheckMiddleware, hosts=hosts)
-    for router in _routers():
-        app.include_router(router)
+    _include_routers(app)
     return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    routers = _routers()
+    for router in routers:
+        app.include_router(router)
+    # Every route, flat, for the middleware's 405 (FastAPI keeps included routers nested).
+    own = [route for route in app.router.routes if getattr(route, "methods", None)]
+    app.state.routes = [*own, *(route for router in routers for route in router.routes)]
 
 
 def _rate_counter(web: WebSettings, coach: Coach) -> RateCounter:
