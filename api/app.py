@@ -3,6 +3,7 @@
 Middleware, outermost first (each ``add_middleware`` call wraps the ones before it):
 
     security headers   every response, even the 500 page (see ``_CoachAPI``)
+    host check         local mode answers only loopback names (``api.security.hosts``)
     CORS               only when COACH_CORS_ORIGINS lists origins
     rate limit (IP)    per client address, before credentials are looked up
     authentication     finds the user (``api.security``)
@@ -26,9 +27,11 @@ from starlette.types import ASGIApp
 
 from api import pages, routes
 from api.errors import install_error_handlers
-from api.limits import BodySizeLimitMiddleware
+from api.limits import BodySizeLimitMiddleware, publish_text_limit
+from api.pages.render import error_page
 from api.security import install_security
 from api.security.headers import SecurityHeadersMiddleware
+from api.security.hosts import HostCheckMiddleware, allowed_hosts
 from api.security.ratelimit import (
     DatabaseRateCounter,
     MemoryRateCounter,
@@ -85,7 +88,8 @@ def create_app(
     app.state.settings = settings
     app.state.web = web
     app.state.coach = Coach(settings, chat_model=chat_model)
-    install_error_handlers(app)
+    install_error_handlers(app, error_page=error_page)
+    publish_text_limit(app, settings.max_text_chars)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=web.max_request_bytes)
     counter = _rate_counter(web, app.state.coach) if web.rate_limit_enabled else None
     if counter is not None:
@@ -113,8 +117,10 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
             max_age=600,
         )
-    for router in _routers():
-        app.include_router(router)
+    hosts = allowed_hosts(auth=settings.auth, configured=web.allowed_hosts)
+    if hosts is not None:
+        app.add_middleware(HostCheckMiddleware, hosts=hosts)
+    _include_routers(app)
     return app
 
 
@@ -135,6 +141,15 @@ async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
 
     threading.Thread(target=warm, name="coach-warm-up", daemon=True).start()
     yield
+
+
+def _include_routers(app: FastAPI) -> None:
+    routers = _routers()
+    for router in routers:
+        app.include_router(router)
+    # Every route, flat, for the middleware's 405 (FastAPI keeps included routers nested).
+    own = [route for route in app.router.routes if getattr(route, "methods", None)]
+    app.state.routes = [*own, *(route for router in routers for route in router.routes)]
 
 
 def _rate_counter(web: WebSettings, coach: Coach) -> RateCounter:

@@ -2,12 +2,16 @@
 
     {"error": {"code": "not_found", "message": "...", "hint": "..."}}
 
+Pages are answered with a page instead: a 404 outside ``/v1`` and Coach's own
+errors on a page's path are rendered by the page renderer ``api.app`` installs.
+
 Validation errors never echo the submitted values: they may be someone's
 private message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from coach.errors import CoachError
 
@@ -25,6 +30,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "knowledge_error": 500,
     "index_error": 503,
     "storage_unavailable": 503,
+    "database_damaged": 503,
     "llm_error": 502,
 }
 
@@ -50,14 +56,44 @@ def error_body(code: str, message: str, hint: str | None = None, **extra: Any) -
     return {"error": body}
 
 
-async def _coach_error(_: Request, exc: Exception) -> JSONResponse:
+# Renders an error as a page: (request, status, title, message, hint) -> response.
+PageRenderer = Callable[[Request, int, str, str, str | None], Response]
+
+# Paths that are not pages: the API, its schema, the health check, static files.
+_NOT_PAGES = ("/v1/", "/openapi.json", "/healthz", "/static/", "/docs")
+
+_PAGE_NOT_FOUND = (
+    "Page not found",
+    "There is no page at this address.",
+    "Check the address, or start again from the start page.",
+)
+
+
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    return not (path == "/v1" or path.startswith(_NOT_PAGES))
+
+
+def _page(request: Request) -> PageRenderer | None:
+    """The page renderer, when this request is for a page and pages are installed."""
+    renderer = getattr(request.app.state, "error_page", None)
+    return renderer if renderer is not None and _is_page(request) else None
+
+
+async def _coach_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CoachError)
     status = STATUS_BY_CODE.get(exc.code, 500)
+    page = _page(request)
+    if page is not None:
+        return page(request, status, "Something is not working", exc.message, exc.hint)
     return JSONResponse(error_body(exc.code, exc.message, exc.hint), status_code=status)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    page = _page(request) if exc.status_code == 404 else None
+    if page is not None:
+        return page(request, 404, *_PAGE_NOT_FOUND)
     code = _HTTP_CODE_NAMES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else "Request failed."
     return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
@@ -82,7 +118,10 @@ async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:  # noqa
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, error_page: PageRenderer | None = None) -> None:
+    """Map every error to its answer: JSON for the API, ``error_page`` for a page (404s
+    and Coach's own errors on page paths), when one is given."""
+    app.state.error_page = error_page
     app.add_exception_handler(CoachError, _coach_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

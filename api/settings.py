@@ -54,6 +54,11 @@ class WebSettings(BaseSettings):
         description="Origins allowed to call the API from a browser, comma-separated "
         "(empty: no CORS headers at all, so only same-origin pages can call it).",
     )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the server answers besides 127.0.0.1, localhost and ::1, "
+        "comma-separated (local mode answers only those; tokens mode, when set, only these).",
+    )
     rate_limit_enabled: bool = Field(
         default=True, description="Refuse requests past the limits below with 429."
     )
@@ -80,6 +85,13 @@ class WebSettings(BaseSettings):
         # COACH_CORS_ORIGINS=https://a.example,https://b.example reads as a list.
         if isinstance(value, str):
             return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     def rate_limit_backend(self, core: Settings) -> Literal["memory", "database"]:

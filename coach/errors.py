@@ -7,6 +7,7 @@
     ├── KnowledgeError          a guidance file breaks the schema
     ├── RetrievalIndexError     the retrieval index is missing, corrupt or mismatched
     ├── StorageError            the database cannot be reached or written
+    │   └── DatabaseDamagedError    the database file is damaged (move it aside, restore)
     └── LLMError                the optional model endpoint failed (callers fall back)
 
 Surfaces map these to HTTP status codes (``api/errors.py``) and exit codes
@@ -50,6 +51,12 @@ class RetrievalIndexError(CoachError):
 
 class StorageError(CoachError):
     code = "storage_unavailable"
+
+
+class DatabaseDamagedError(StorageError):
+    """The database file is not a database any more (corrupt, truncated, overwritten)."""
+
+    code = "database_damaged"
 
 
 class LLMError(CoachError):

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from coach import log_privacy, safety
+from coach import doctor, log_privacy, safety
 from coach.__about__ import __version__
 from coach.config import Settings
+from coach.doctor import Finding
 from coach.drafts import job as drafts
 from coach.drafts.job import DraftResult, IStatementResult, RewriteOptions
 from coach.drafts.stream import RewriteStream, StreamStep
@@ -89,10 +90,12 @@ class PartnerStyle(BaseModel):
 class CoachStatus(BaseModel):
     """What a health check reports: nothing about anyone, only how Coach runs."""
 
+    status: Literal["ok", "degraded"] = "ok"
     version: str
     engine: str
     saving: bool
     retention_days: int | None = None
+    problems: list[Finding] = []
 
 
 class Coach:
@@ -455,13 +458,28 @@ class Coach:
         self.index.search(sample, k=1)  # opens (or refreshes) the index, loads the encoder
 
     def status(self) -> CoachStatus:
-        """How this Coach runs: its version, engine, and whether and how long it keeps data."""
+        """How this Coach runs: version, engine, how long it keeps data, and the database's health.
+
+        "degraded" when the database cannot be used: help, the safety screen and checking
+        drafts still work, and ``problems`` says what is wrong and how to recover.
+        """
+        database = doctor.check_database(lambda: self.store)
         return CoachStatus(
+            status="ok" if database.ok else "degraded",
             version=__version__,
             engine=self.settings.engine_mode,
             saving=not self.settings.dont_save,
             retention_days=self.settings.retention_days,
+            problems=[] if database.ok else [database],
         )
+
+    def doctor(self) -> list[Finding]:
+        """Check the database, the search index and the bundled models; each says its fix."""
+        return [
+            doctor.check_database(lambda: self.store),
+            doctor.check_index(lambda: self.index.count()),
+            doctor.check_models(doctor.bundled_models()),
+        ]
 
 
 def _practice() -> ModuleType:
@@ -481,6 +499,7 @@ __all__ = [
     "ExerciseEntry",
     "ExerciseRequest",
     "ExerciseResult",
+    "Finding",
     "HintResult",
     "IStatementResult",
     "PartnerStyle",

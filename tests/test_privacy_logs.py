@@ -419,9 +419,10 @@ def test_storage_error_paths(app_settings: Settings, logs: Capture) -> None:
         "/v1/practice", json={"scenario": said("chores"), "goal": "fair", "persona": "defensive"}
     ).json()["session"]["id"]
     _refuse_writes(app_settings)
-    refused = client.post("/v1/exercises/recommend", json={"description": said("We fight,")})
-    assert refused.status_code == 503
-    assert refused.json()["error"]["code"] == "storage_unavailable"
+    # A recommendation needs no write to answer: it warns (without the words) and answers.
+    answered = client.post("/v1/exercises/recommend", json={"description": said("We fight,")})
+    assert answered.status_code == 200
+    assert any("recommendation" in r.getMessage() for r in logs.sink.records)
     start = {"scenario": said("chores"), "goal": "fair", "persona": "defensive"}
     assert client.post("/v1/practice", json=start).status_code == 503
     turn = client.post(f"/v1/practice/{sid}/turns", json={"text": said("I feel tired")})

@@ -80,6 +80,14 @@ def render(
     )
 
 
+def error_page(
+    request: Request, status: int, title: str, message: str, hint: str | None
+) -> HTMLResponse:
+    """An error as a whole page (``api.errors`` decides when): it quotes nothing that was sent."""
+    context = {"title": title, "message": message, "hint": hint}
+    return render(request, "error.html", context, status_code=status)
+
+
 def error(exc: CoachError) -> tuple[dict[str, Any], int]:
     """A CoachError as template context and status. Its message never quotes user text."""
     return {"message": exc.message, "hint": exc.hint}, STATUS_BY_CODE.get(exc.code, 500)

@@ -17,13 +17,14 @@ from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
 from api.deps import CoachDep
+from api.limits import JobText
 from coach.service import DraftResult, RewriteOptions, StreamStep
 
 router = APIRouter(prefix="/v1/drafts", tags=["drafts"])
 
 
 class DraftRequest(BaseModel):
-    text: str = Field(min_length=1, max_length=20_000, description="The message to check.")
+    text: JobText = Field(description="The message to check.")
     locale: str | None = Field(default=None, max_length=8, description="Country for resources.")
 
 

@@ -9,13 +9,14 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.deps import CoachDep, UserDep
+from api.limits import JobText
 from coach.service import ExerciseCard, ExerciseEntry, ExerciseRequest, ExerciseResult, Stage
 
 router = APIRouter(tags=["exercises"])
 
 
 class RecommendRequest(BaseModel):
-    description: str = Field(min_length=1, max_length=20_000)
+    description: JobText
     stage: str | None = Field(default=None, max_length=32)
     who: Literal["solo", "together"] | None = None
     minutes: int | None = Field(default=None, ge=1, le=600)

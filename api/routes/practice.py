@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import CoachDep, UserDep
 from api.downloads import practice_download
+from api.limits import JobText
 from coach.service import (
     HintResult,
     PracticeSession,
@@ -24,15 +25,15 @@ router = APIRouter(tags=["practice"])
 
 
 class StartRequest(BaseModel):
-    scenario: str = Field(min_length=1, max_length=20_000)
-    goal: str = Field(min_length=1, max_length=20_000)
+    scenario: JobText
+    goal: JobText
     persona: Literal["defensive", "hurt_withdrawn", "skeptical", "open_cautious"]
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
     locale: str | None = Field(default=None, max_length=8)
 
 
 class TurnRequest(BaseModel):
-    text: str = Field(min_length=1, max_length=20_000)
+    text: JobText
     locale: str | None = Field(default=None, max_length=8)
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import CoachDep
+from api.limits import LimitedText
 from coach.errors import InputError
 from coach.service import Resource, SafetyResponse, SafetyVerdict
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/v1", tags=["safety"])
 
 
 class ScreenRequest(BaseModel):
-    text: str = Field(max_length=100_000, description="The message to screen.")
+    text: LimitedText = Field(description="The message to screen.")
     locale: str | None = Field(
         default=None, max_length=16, description="Country code; default COACH_LOCALE."
     )

@@ -25,6 +25,7 @@ from urllib.parse import quote
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import STATUS_BY_CODE, error_body
@@ -59,7 +60,8 @@ class SecurityMiddleware:
         unsafe = scope["method"] not in SAFE_METHODS
         state = scope.setdefault("state", {})
         caller = auth.ANONYMOUS
-        refusal = self._origin_refusal(request, api=api, unsafe=unsafe)
+        refusal = _method_refusal(request) if unsafe else None
+        refusal = refusal or self._origin_refusal(request, api=api, unsafe=unsafe)
         if refusal is None:
             identified = await _identify(request)
             if isinstance(identified, Response):
@@ -107,6 +109,26 @@ class SecurityMiddleware:
             )
         request.scope.setdefault("state", {})["csrf"] = CsrfState(None, None)
         return _csrf_failed(request)
+
+
+def _method_refusal(request: Request) -> Response | None:
+    """405 for a method the address does not take, before any CSRF or sign-in check.
+
+    Otherwise an unknown method on a page would be refused as a forged form (403),
+    which tells a client the wrong thing. Addresses no route knows go on (to a 404).
+    """
+    allowed: set[str] = set()
+    for route in getattr(request.app.state, "routes", request.app.router.routes):
+        match, _ = route.matches(request.scope)
+        if match == Match.FULL:
+            return None
+        if match == Match.PARTIAL:
+            allowed |= getattr(route, "methods", None) or set()
+    if not allowed:
+        return None
+    response = _json_error(405, "method_not_allowed", "This address does not take that method.")
+    response.headers["Allow"] = ", ".join(sorted(allowed))
+    return response
 
 
 async def _identify(request: Request) -> auth.Caller | Response:

@@ -23,6 +23,7 @@ _EXIT_CODES: dict[str, int] = {
     "llm_error": 69,
     "index_error": 70,
     "storage_unavailable": 75,
+    "database_damaged": 74,
     "config_error": 78,
 }
 

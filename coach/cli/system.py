@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import json
 import os
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -13,7 +14,7 @@ from rich.table import Table
 from coach.cli._app import app, console
 
 # Coach's own modules are imported inside the commands: `coach --help` loads none.
-from coach.errors import ConfigError
+from coach.errors import ConfigError, StorageError
 
 if TYPE_CHECKING:
     from coach.config import Settings
@@ -78,7 +79,33 @@ def serve_command(
         workers=workers,
         reload=reload,
         log_level=settings.log_level.lower(),
+        log_config=log_config(settings.log_level),
     )
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging set-up, with Coach's own loggers (``coach``, ``api``) at ``level``.
+
+    uvicorn configures only its own loggers; Coach's would otherwise fall through to
+    Python's last-resort handler, which shows warnings and nothing below them, so
+    COACH_LOG_LEVEL=DEBUG showed none of Coach's debug lines. Each worker applies this.
+    """
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["coach"] = {
+        "()": "uvicorn.logging.DefaultFormatter",
+        "fmt": "%(levelprefix)s %(name)s: %(message)s",
+        "use_colors": None,
+    }
+    config["handlers"]["coach"] = {
+        "formatter": "coach",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    for name in ("coach", "api"):
+        config["loggers"][name] = {"handlers": ["coach"], "level": level, "propagate": False}
+    return config
 
 
 def _refuse_open_local_mode(settings: Settings, host: str, *, allow_open: bool) -> None:
@@ -117,7 +144,14 @@ def _prepare_workers(settings: Settings, workers: int) -> None:
     if not settings.dont_save:
         # Migrate here once, so the workers find the schema current instead of queueing
         # for the migration lock (or, on SQLite, racing for it) as they start.
-        Store(settings.effective_database_url)
+        try:
+            Store(settings.effective_database_url)
+        except StorageError as exc:
+            # Start anyway: help, the crisis lines and the safety screen need no database,
+            # and /healthz and every page that does need it say what is wrong.
+            console.print(f"[bold red]The database cannot be used:[/] {exc.message}")
+            if exc.hint:
+                console.print(f"[dim]{exc.hint}[/]")
     local = [
         name
         for name, embedded in (

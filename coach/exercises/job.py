@@ -10,11 +10,13 @@ personalised; the steps always come from the guidance.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 from coach.config import Settings
+from coach.errors import StorageError
 from coach.exercises.choose import Choice, Constraints, ExerciseCard, choose
 from coach.exercises.situation import Situation, read_situation
 from coach.knowledge.citations import Citation, cite
@@ -28,6 +30,8 @@ from coach.stages.model import Stage, get_stage
 
 if TYPE_CHECKING:
     from coach.storage.repository import Store  # the database code loads on first use
+
+log = logging.getLogger(__name__)
 
 SUPPORT_NOTE = (
     "Some of what you wrote suggests things may not feel safe or equal right now. "
@@ -96,12 +100,28 @@ def recommend(
         result.support_note = SUPPORT_NOTE
     if choice is None:
         return result, None
-    store.record_recommendation(user_id=user_id, exercise_id=choice.exercise.id, stage=stage_id)
+    _remember(store, user_id=user_id, exercise_id=choice.exercise.id, stage=stage_id)
     result.exercise = choice.exercise
     result.alternatives = choice.alternatives
     result.relaxed = choice.relaxed
     result.why = why(choice.exercise, stage, guess, source, request)
     return result, choice
+
+
+def _remember(store: Store, *, user_id: str, exercise_id: str, stage: str) -> None:
+    """Note what was given, so next time offers something new. Best effort.
+
+    The answer itself needs no write: while the database is busy (another process
+    holds the write lock) or read-only, the person still gets their exercise, and
+    only the variety next time suffers. The warning names no user and no text.
+    """
+    try:
+        store.record_recommendation(user_id=user_id, exercise_id=exercise_id, stage=stage)
+    except StorageError as exc:
+        reason = type(exc.__cause__).__name__ if exc.__cause__ else exc.code
+        log.warning("Could not record an exercise recommendation (%s); answered anyway.", reason)
+    else:
+        log.debug("Recorded a recommendation of %s.", exercise_id)
 
 
 def _choose(

@@ -17,6 +17,10 @@ from sqlalchemy.pool import StaticPool
 # An in-memory SQLite database: what "don't save" mode stores into.
 MEMORY_URL = "sqlite://"
 
+# Every SQLite connection: foreign keys enforced, and deleted content overwritten with
+# zeros instead of left in free pages (Store.wipe_deleted then empties the WAL).
+SQLITE_PRAGMAS = ("PRAGMA foreign_keys=ON", "PRAGMA secure_delete=ON")
+
 
 def on_connect(engine: Engine, *statements: str) -> None:
     """Run these statements on every new SQLite connection (pragmas are per connection)."""
@@ -41,7 +45,7 @@ def make_engine(url: str) -> Engine:
             pool_pre_ping=True,
             hide_parameters=True,
         )
-        on_connect(engine, "PRAGMA foreign_keys=ON", "PRAGMA journal_mode=WAL")
+        on_connect(engine, *SQLITE_PRAGMAS, "PRAGMA journal_mode=WAL")
         return engine
     if url.startswith("postgresql"):
         # Timestamps come back in UTC whatever the server's own TimeZone setting is, so
@@ -69,5 +73,5 @@ def memory_engine() -> Engine:
         hide_parameters=True,
     )
     # No WAL here: an in-memory database has no file to write ahead of.
-    on_connect(engine, "PRAGMA foreign_keys=ON")
+    on_connect(engine, *SQLITE_PRAGMAS)
     return engine

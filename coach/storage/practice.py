@@ -202,7 +202,8 @@ def remove_last_turn(store: Store, *, user_id: str, session_id: str) -> TurnData
         session.delete(last)
         row.state_json = last.state_before_json
         row.updated_at = utc_now()
-        return removed
+    store.wipe_deleted()
+    return removed
 
 
 def update_session(
@@ -250,6 +251,7 @@ def delete_session(store: Store, *, user_id: str, session_id: str) -> None:
             )
         )
         session.execute(delete(PracticeSessionRow).where(PracticeSessionRow.id == row.id))
+    store.wipe_deleted()
 
 
 def delete_all(store: Store, *, user_id: str) -> dict[str, int]:
@@ -261,4 +263,5 @@ def delete_all(store: Store, *, user_id: str) -> dict[str, int]:
         sessions = session.execute(
             delete(PracticeSessionRow).where(PracticeSessionRow.user_id == user_id)
         ).rowcount
-        return {"practice_sessions": sessions, "practice_turns": turns}
+    store.wipe_deleted()
+    return {"practice_sessions": sessions, "practice_turns": turns}

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from coach.errors import NotFoundError, StorageError
 from coach.storage import migrate
+from coach.storage.damage import damaged_error, is_damage
 from coach.storage.engine import MEMORY_URL, make_engine, memory_engine
 from coach.storage.records import ExerciseEntry, SavedDraft
 from coach.storage.tables import (
@@ -35,6 +36,7 @@ from coach.storage.tables import (
     PracticeSessionRow,
     PracticeTurnRow,
     User,
+    iso_utc,
     utc_now,
 )
 
@@ -60,6 +62,19 @@ class Store:
             # Alembic, not create_all: an existing database is brought up to date too.
             migrate.upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        log.debug("Opened the %s database; its schema is current.", self.dialect)
+
+    @property
+    def file_name(self) -> str:
+        """The SQLite file's name (no folder), or the database's kind for a server."""
+        if self.url.startswith("sqlite:///") and self.url != MEMORY_URL:
+            return self.url.rsplit("/", 1)[-1] or "coach.db"
+        return self.url.split(":", 1)[0]
+
+    def check(self) -> None:
+        """Read from the database once; the :class:`StorageError` says what is wrong."""
+        with self.session() as session:
+            session.execute(select(func.count()).select_from(User))
 
     @property
     def dialect(self) -> str:
@@ -72,6 +87,8 @@ class Store:
         try:
             yield
         except (SQLAlchemyError, OSError) as exc:
+            if is_damage(exc):
+                raise damaged_error(self.file_name) from exc
             raise StorageError(
                 f"The database is not available right now ({type(exc).__name__}). "
                 "Nothing was saved.",
@@ -135,10 +152,7 @@ class Store:
             # This purge stands in for the periodic one (which would otherwise run first,
             # inside our own transaction's start, and leave nothing for us to count).
             self._next_purge = self._clock() + self._purge_every
-        sqlite = self.engine.dialect.name == "sqlite"
         with self.session() as session:
-            if sqlite:
-                session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
             stale = select(PracticeSessionRow.id).where(PracticeSessionRow.updated_at < cutoff)
             counts = {
                 "practice_turns": session.execute(
@@ -156,11 +170,29 @@ class Store:
                     )
                 ).rowcount,
             }
-        if sqlite and any(counts.values()):
-            serial: AbstractContextManager[Any] = self._serial or nullcontext()
-            with serial, self._guard(), self.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if any(counts.values()):
+            self.wipe_deleted()
         return counts
+
+    def wipe_deleted(self) -> None:
+        """Make rows just deleted unreadable on disk, not only in queries.
+
+        On SQLite every connection has ``secure_delete`` on (:mod:`coach.storage.engine`),
+        so the freed space in the database file is zeroed; the write-ahead log still
+        holds the pages as they were, so it is checkpointed into the file and truncated
+        to nothing. Best effort: a reader holding the log open makes SQLite leave it, and
+        the next checkpoint finishes the job. PostgreSQL needs VACUUM (see the README).
+        """
+        if self.dialect != "sqlite":
+            return
+        serial: AbstractContextManager[Any] = self._serial or nullcontext()
+        with serial, self._guard(), self.engine.connect() as connection:
+            busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+        log.debug("Checkpointed and truncated the write-ahead log after a delete.")
+        if busy is not None and busy[0]:
+            log.warning(
+                "The write-ahead log is in use; deleted rows leave it at its next checkpoint."
+            )
 
     def ensure_user(self, session: Session, user_id: str) -> None:
         """The ``users`` row every stored row hangs off, created on first use."""
@@ -200,6 +232,7 @@ class Store:
             ).rowcount
             if not removed:
                 raise NotFoundError("No saved draft with that id.")
+        self.wipe_deleted()
 
     # -- exercises --------------------------------------------------------------
 
@@ -263,7 +296,7 @@ class Store:
         """Everything stored for one user, as plain JSON-ready data."""
         return {
             "user_id": user_id,
-            "exported_at": utc_now().isoformat(),
+            "exported_at": iso_utc(utc_now()),
             "drafts": [
                 d.model_dump(mode="json") for d in self.list_drafts(user_id=user_id, limit=10_000)
             ],
@@ -285,7 +318,8 @@ class Store:
                 ).rowcount,
             }
             session.execute(delete(User).where(User.id == user_id))
-            return counts
+        self.wipe_deleted()
+        return counts
 
 
 def _saved_draft(row: DraftRecord) -> SavedDraft:

@@ -22,14 +22,48 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 
 def utc_now() -> datetime:
     """The time every row is stamped with: timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def iso_utc(moment: datetime) -> str:
+    """A time as the API shows every time: ISO 8601 in UTC with ``Z`` (as pydantic writes it)."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is timezone-aware UTC on the way in and on the way out.
+
+    SQLite has no time zones: it gives back what was stored with the offset dropped,
+    so rows read back naive next to aware ones made in memory, and the API mixed
+    ``...Z`` with times that said no zone at all. Stored as UTC, read back as UTC;
+    the column is still ``DateTime(timezone=True)`` to the migrations.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:  # noqa: ARG002
+        return _as_utc(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:  # noqa: ARG002
+        return _as_utc(value)
+
+
+def _as_utc(value: Any) -> Any:
+    """A naive time (SQLite's) is UTC; an aware one is converted to UTC."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value
 
 
 def new_id() -> str:
@@ -48,7 +82,7 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
 
 class DraftRecord(Base):
@@ -58,7 +92,7 @@ class DraftRecord(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     text: Mapped[str] = mapped_column(Text)
     result_json: Mapped[str] = mapped_column(Text)
 
@@ -73,8 +107,8 @@ class ExerciseEvent(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     exercise_id: Mapped[str] = mapped_column(String(200))
     stage: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    recommended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    recommended_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reflection: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
@@ -86,8 +120,8 @@ class PracticeSessionRow(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     persona: Mapped[str] = mapped_column(String(32))
     scenario: Mapped[str] = mapped_column(Text)
     goal: Mapped[str] = mapped_column(Text)
@@ -111,7 +145,7 @@ class PracticeTurnRow(Base):
     )
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     text: Mapped[str] = mapped_column(Text)
     feedback_json: Mapped[str] = mapped_column(Text)
     reply_json: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -127,7 +161,7 @@ class AccountRow(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
 
 class ApiTokenRow(Base):
@@ -141,7 +175,7 @@ class ApiTokenRow(Base):
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
 
 class WebSessionRow(Base):
@@ -156,8 +190,8 @@ class WebSessionRow(Base):
     token_id: Mapped[str] = mapped_column(
         ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 # -- shared request counts -----------------------------------------------------------

@@ -51,7 +51,8 @@ _APP = create_app(
         data_dir=Path(tempfile.gettempdir()) / "coach-schema-fuzz-unused",
         database_url=None,
     ),
-    web=WebSettings(rate_limit_enabled=False),
+    # Schemathesis calls the app as Host: testserver (local mode answers only listed names).
+    web=WebSettings(rate_limit_enabled=False, allowed_hosts=["testserver"]),
 )
 schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
 

@@ -105,6 +105,8 @@ def test_purge_deletes_old_rows_of_every_kind_and_keeps_recent_ones(store: Store
 def test_purged_words_do_not_linger_in_the_database_files(store: Store, db: Path) -> None:
     from sqlalchemy import create_engine, event
 
+    from coach.storage.engine import SQLITE_PRAGMAS, on_connect
+
     _seed(store)
     # Some SQLite builds (Debian's) zero deleted content by default; this one must not.
     engine = create_engine(f"sqlite:///{db}")
@@ -113,6 +115,7 @@ def test_purged_words_do_not_linger_in_the_database_files(store: Store, db: Path
     def _plain_delete(dbapi_connection, _record) -> None:
         dbapi_connection.execute("PRAGMA secure_delete=OFF")
 
+    on_connect(engine, *SQLITE_PRAGMAS)  # what make_engine runs on every connection
     Store(f"sqlite:///{db}", engine=engine).purge_before(cutoff=_ago(30))
     on_disk = b"".join(p.read_bytes() for p in db.parent.glob("coach.db*"))
     assert NEW_WORDS.encode() in on_disk
