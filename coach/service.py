@@ -19,8 +19,6 @@ from functools import cached_property
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel
-
 from coach import doctor, log_privacy, safety
 from coach.__about__ import __version__
 from coach.config import Settings
@@ -50,6 +48,7 @@ from coach.practice.models import (
 )
 from coach.practice.rules import load_rules as load_practice_rules
 from coach.safety import Resource, SafetyResponse, SafetyVerdict
+from coach.service_models import CoachStatus, CrisisLines, PartnerStyle, Screening
 from coach.stages.classify import classify
 from coach.stages.model import Stage, get_stage, list_stages
 from coach.storage.records import LOCAL_USER, ExerciseEntry, SavedDraft
@@ -61,41 +60,6 @@ if TYPE_CHECKING:
 
 # How many technique passages ground a streamed rewrite (small models, small contexts).
 STREAM_PASSAGES = 3
-
-
-class Screening(BaseModel):
-    """The screen's verdict on one text and what Coach would say (empty for ``none``)."""
-
-    verdict: SafetyVerdict
-    response: SafetyResponse
-
-
-class CrisisLines(BaseModel):
-    """Every line for a country, and the countries Coach knows lines for."""
-
-    locale: str
-    resources: list[Resource]
-    countries: list[tuple[str, str]]
-    country_name: str | None = None
-
-
-class PartnerStyle(BaseModel):
-    """A practice partner style as people choose it."""
-
-    id: str
-    name: str
-    description: str
-
-
-class CoachStatus(BaseModel):
-    """What a health check reports: nothing about anyone, only how Coach runs."""
-
-    status: Literal["ok", "degraded"] = "ok"
-    version: str
-    engine: str
-    saving: bool
-    retention_days: int | None = None
-    problems: list[Finding] = []
 
 
 class Coach:
