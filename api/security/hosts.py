@@ -6,7 +6,8 @@ browser then sends that page's requests to Coach as "same origin", with
 server answers only the loopback names (``127.0.0.1``, ``localhost``, ``::1``, on
 any port) and the names listed in ``COACH_ALLOWED_HOSTS``. Anything else gets 400
 before any route, cookie or database is touched. Tokens mode needs a sign-in for
-every private path, so it answers any name unless ``COACH_ALLOWED_HOSTS`` is set.
+every private path, so it answers any name unless ``COACH_ALLOWED_HOSTS`` is set
+(then those and the loopback names, so a health check on the machine still works).
 
 Starlette's ``TrustedHostMiddleware`` would do, but it splits ``[::1]:8000`` at the
 first colon and so cannot allow IPv6 loopback; this is the same check, port-aware.
@@ -38,9 +39,9 @@ def host_name(header: str) -> str:
 def allowed_hosts(*, auth: str, configured: Iterable[str]) -> frozenset[str] | None:
     """The names to answer, or None for any (tokens mode with nothing configured)."""
     names = frozenset(host_name(name) for name in configured if name.strip())
-    if auth == "local":
-        return LOOPBACK_HOSTS | names
-    return names or None
+    if auth == "tokens" and not names:
+        return None
+    return LOOPBACK_HOSTS | names
 
 
 class HostCheckMiddleware:

@@ -17,8 +17,9 @@ def test_healthz_reports_llm(monkeypatch) -> None:
     assert client.get("/healthz").json()["engine"] == "llm:qwen2.5"
 
 
-def test_unknown_route_is_json_404(client: TestClient) -> None:
-    response = client.get("/no/such/thing")
+def test_unknown_api_route_is_json_404(client: TestClient) -> None:
+    # Outside /v1 a missing page is a page (tests/api/test_published_schema.py).
+    response = client.get("/v1/no/such/thing")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
 
@@ -33,7 +34,10 @@ def test_openapi_schema_on_and_cdn_docs_off_by_default(client: TestClient) -> No
 def test_body_over_limit_is_413_json(monkeypatch) -> None:
     monkeypatch.setenv("COACH_MAX_REQUEST_BYTES", "1000")
     client = TestClient(create_app(Settings()))
-    response = client.post("/healthz", content=b"x" * 5000)
+    # A route that takes a body: /healthz takes none, so a POST there is a 405.
+    response = client.post(
+        "/v1/drafts/analyze", content=b"x" * 5000, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
 

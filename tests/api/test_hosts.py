@@ -66,8 +66,9 @@ def test_tokens_mode_answers_any_name_unless_names_are_set(
     assert client.get("/help").status_code == 200
     listed = make_app(auth="tokens", allowed_hosts="coach.example.org")
     assert TestClient(listed, base_url="http://coach.example.org").get("/help").status_code == 200
-    refused = TestClient(listed, base_url="http://127.0.0.1").get("/help")
+    refused = TestClient(listed, base_url="http://coach.example.com").get("/help")
     assert refused.status_code == 400
+    assert TestClient(listed, base_url="http://127.0.0.1").get("/healthz").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,8 @@ CASES = {
         200,
         API_CSP,
     ),
-    "404": (lambda c: c.get("/no/such/thing"), 404, API_CSP),
+    "404": (lambda c: c.get("/v1/no/such/thing"), 404, API_CSP),
+    "404 page": (lambda c: c.get("/no/such/thing"), 404, PAGE_CSP),
     "405": (lambda c: c.put("/v1/drafts/analyze", json={}), 405, API_CSP),
     "413": (lambda c: c.post("/v1/drafts/analyze", json={"text": "x" * 5000}), 413, API_CSP),
     "415": (
