@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from coach.cli import _load_commands, app
 from coach.config import Settings
 from coach.service import Coach, ExerciseRequest
-from coach.storage.repository import LOCAL_USER
+from coach.storage.records import LOCAL_USER
 
 _load_commands()
 SECRET = "my-private-money-fight"

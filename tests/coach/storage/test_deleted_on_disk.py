@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from coach.config import Settings
 from coach.service import Coach
-from coach.storage.repository import LOCAL_USER
+from coach.storage.records import LOCAL_USER
 
 
 def _marker() -> str:
