@@ -119,8 +119,8 @@ def test_workers_share_one_rate_limit(postgres_url: str, tmp_path: Path) -> None
         assert len(workers) == 2
         database_port = urlparse(postgres_url).port
         assert database_port is not None
-        # Nothing has touched the database yet (/healthz is neither limited nor stored).
-        assert [_connections_to(pid, database_port) for pid in workers] == [0] * len(workers)
+        # /healthz (which _serve polls) is not limited; it reads the database to report
+        # its health, so a worker may already hold a pooled connection from that.
 
         def get(_: int) -> int:
             # A new connection every time, several at once, so both workers get traffic.
