@@ -27,6 +27,7 @@ from coach.llm.protocol import ChatModel
 from coach.llm.provider import (
     ModelCallError,
     StreamStats,
+    call_limits,
     model_label,
     stream_model,
 )
@@ -261,6 +262,7 @@ async def _tokens(
         attempt.stats,
         max_tokens=MAX_TOKENS["rewrite"],
         json_mode=True,
+        limits=call_limits(task.settings),
     ):
         attempt.pieces.append(delta)
         text = "".join(attempt.pieces)
