@@ -93,8 +93,8 @@ def test_unsafe_text_is_cut_off_mid_stream() -> None:
 
 
 def test_a_broken_stream_falls_back_without_raising() -> None:
-    # Broken after the first sentence end (at "dishes pile up."), so a token was sent.
-    model = FakeListChatModel(responses=[GOOD], error_on_chunk_number=GOOD.index("up.") + 5)
+    # Broken just after the first sentence end, so a screened token was already sent.
+    model = FakeListChatModel(responses=[GOOD], error_on_chunk_number=GOOD.index(". ") + 5)
     events = run(model)
     assert any(isinstance(e, TokenEvent) for e in events)
     assert isinstance(events[-2], RetractEvent)
