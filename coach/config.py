@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=30.0, gt=0)
     llm_max_retries: int = Field(default=1, ge=0, le=5)
     llm_temperature: float = Field(default=0.4, ge=0, le=2)
+    llm_concurrency: int = Field(
+        default=1, ge=1, le=64, description="Model calls at a time per endpoint."
+    )
 
     # `coach serve`, who may sign in, and the text limit every surface applies. The web
     # app's own settings (request size, cookies, CORS, rate limits) are api.settings.

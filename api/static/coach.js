@@ -548,6 +548,10 @@
       }
       var payload = JSON.parse(data);
       if (name === "token") {
+        // Only text the server has screened is ever shown.
+        if (payload.screened !== true) {
+          return;
+        }
         raw += String(payload.text || "");
         showTokens();
       } else if (name === "retract") {

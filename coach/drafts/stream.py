@@ -3,7 +3,8 @@
 Steps, in order (the API sends each as a server-sent event of the same name):
 
     safety   the input rails stopped the job: the safety result, and nothing else follows
-    token    {"text": "..."}  a provisional piece of model output
+    token    {"text": "...", "screened": true}  a provisional piece of model output that
+             has already passed the output screen (never unscreened text)
     retract  {"reason": "..."} discard the tokens so far (a check failed, or the stream broke)
     done     {"result": DraftResult, "engine", "fallback_reason", "accounting"}
 
@@ -24,6 +25,7 @@ from coach.config import Settings
 from coach.drafts.analysis import DraftAnalysis
 from coach.drafts.job import DraftResult
 from coach.knowledge.retrieval import SearchHit
+from coach.llm.guards import unsafe_text
 from coach.llm.protocol import ChatModel
 from coach.llm.tasks import OFFLINE_FALLBACK, RetractEvent, TokenEvent, stream_rewrite
 from coach.pipeline import Rails
@@ -96,7 +98,8 @@ class RewriteStream:
             safety_context=result.safety,
         ):
             if isinstance(event, TokenEvent):
-                yield StreamStep("token", {"text": event.text})
+                # Held back and screened in coach.llm.tasks.rewrite before it got here.
+                yield StreamStep("token", {"text": event.text, "screened": True})
             elif isinstance(event, RetractEvent):
                 yield StreamStep("retract", {"reason": event.reason})
             else:
@@ -105,6 +108,7 @@ class RewriteStream:
                 # The output rail, once more: the last gate before text leaves Coach.
                 if reason is None and not all(
                     self.rails.shown(r.text, locale=self.locale, context=result.safety)
+                    and not unsafe_text(r.text, self.locale, result.safety)
                     for r in rewrites
                 ):
                     rewrites, engine, reason = offline, OFFLINE_FALLBACK, "unsafe"

@@ -14,8 +14,10 @@ Nothing here logs text: only the model label, token counts and milliseconds.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -47,6 +49,60 @@ Messages = Sequence[tuple[str, str]]
 
 # Local servers ignore the key but the OpenAI SDK refuses to start without one.
 _LOCAL_DUMMY_KEY = "not-needed-for-local-servers"
+# A failed attempt waits this long (within the deadline) before the next one.
+RETRY_BACKOFF_SECONDS = 0.5
+# Reasons worth another attempt; a timeout has used the whole budget already.
+_RETRYABLE: frozenset[str] = frozenset({"connection", "rate_limited", "server_error"})
+
+
+@dataclass(frozen=True)
+class CallLimits:
+    """How long a whole model call may take (retries included), and whose turn it is.
+
+    ``timeout_seconds`` bounds everything: waiting for a slot, every attempt and the
+    pauses between them. Each attempt's HTTP request gets the time that is left as
+    its own timeout, so the client closes the connection when the budget is spent
+    and a local server stops working on a request nobody is waiting for. ``slot``
+    lets ``COACH_LLM_CONCURRENCY`` calls at a time reach one endpoint.
+    """
+
+    timeout_seconds: float | None = None
+    retries: int = 0
+    slot: threading.BoundedSemaphore | None = None
+
+
+_SLOTS: dict[tuple[str, int], threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()
+
+
+def call_limits(settings: Settings) -> CallLimits:
+    """The configured deadline, retries and the endpoint's shared concurrency slot."""
+    key = (settings.llm_base_url or "openai", settings.llm_concurrency)
+    with _SLOTS_LOCK:
+        slot = _SLOTS.get(key)
+        if slot is None:
+            slot = _SLOTS[key] = threading.BoundedSemaphore(settings.llm_concurrency)
+    return CallLimits(settings.llm_timeout_seconds, settings.llm_max_retries, slot)
+
+
+class _Deadline:
+    def __init__(self, limits: CallLimits) -> None:
+        self.limits = limits
+        self.ends = (
+            None if limits.timeout_seconds is None else (time.monotonic() + limits.timeout_seconds)
+        )
+
+    def left(self) -> float | None:
+        return None if self.ends is None else max(self.ends - time.monotonic(), 0.0)
+
+    def expired(self) -> bool:
+        left = self.left()
+        return left is not None and left <= 0
+
+
+def _timed_out(model: object) -> ModelCallError:
+    log.warning("llm call failed model=%s reason=timeout error=deadline", model_label(model))
+    return ModelCallError("timeout", "The model call failed (timeout).")
 
 
 class ModelCallError(LLMError):
@@ -101,8 +157,11 @@ def build_chat_model(
         "model": settings.llm_model,
         "api_key": api_key,
         "base_url": settings.llm_base_url,
+        # Per request; call_model narrows it to what is left of the whole call's budget.
         "timeout": settings.llm_timeout_seconds,
-        "max_retries": settings.llm_max_retries,
+        # Retries happen in call_model, inside COACH_LLM_TIMEOUT_SECONDS, not in the SDK,
+        # whose retries would each get the full timeout again.
+        "max_retries": 0,
         "temperature": settings.llm_temperature,
         # Token counts in the last streamed chunk, for the accounting.
         "stream_usage": True,
@@ -206,8 +265,13 @@ def _text(content: Any) -> str:
     raise TypeError("The model returned content that is not text.")
 
 
-def _bound(model: ChatModel, *, max_tokens: int | None, json_mode: bool) -> Any:
+def _bound(
+    model: ChatModel, *, max_tokens: int | None, json_mode: bool, timeout: float | None = None
+) -> Any:
     kwargs: dict[str, Any] = {}
+    if timeout is not None and hasattr(model, "root_client"):
+        # The OpenAI SDK's per-request timeout: httpx closes the connection when it fires.
+        kwargs["timeout"] = max(timeout, 0.01)
     if max_tokens is not None:
         if getattr(model, "openai_api_base", None):
             # OpenAI-compatible servers (llama.cpp, Ollama, vLLM) read ``max_tokens``;
@@ -228,17 +292,87 @@ def call_model(
     *,
     max_tokens: int | None = None,
     json_mode: bool = False,
+    limits: CallLimits | None = None,
 ) -> ModelReply:
-    """One completion. Raises only :class:`ModelCallError`."""
+    """One completion, retried within the deadline. Raises only :class:`ModelCallError`."""
+    limits = limits or CallLimits()
+    deadline = _Deadline(limits)
     started = time.perf_counter()
+    if limits.slot is not None and not _acquire_sync(limits.slot, deadline):
+        raise _timed_out(model)
     try:
-        message = _bound(model, max_tokens=max_tokens, json_mode=json_mode).invoke(list(messages))
-        text = _text(message.content)
-    except Exception as exc:
-        raise _failure(exc, model) from exc
+        attempt = 0
+        while True:
+            try:
+                message = _invoke_within(model, messages, deadline, max_tokens, json_mode)
+                text = _text(message.content)
+                break
+            except ModelCallError:
+                raise
+            except Exception as exc:
+                failure = _failure(exc, model)
+                attempt += 1
+                if failure.reason not in _RETRYABLE or attempt > limits.retries:
+                    raise failure from exc
+                left = deadline.left()
+                if left is not None and left <= RETRY_BACKOFF_SECONDS:
+                    raise failure from exc
+                time.sleep(RETRY_BACKOFF_SECONDS)
+    finally:
+        if limits.slot is not None:
+            limits.slot.release()
     latency = (time.perf_counter() - started) * 1000
     prompt_tokens, completion_tokens = _usage(message)
     return ModelReply(text, latency, prompt_tokens, completion_tokens)
+
+
+def _acquire_sync(slot: threading.BoundedSemaphore, deadline: _Deadline) -> bool:
+    left = deadline.left()
+    return slot.acquire() if left is None else slot.acquire(timeout=max(left, 0.001))
+
+
+def _invoke_within(
+    model: ChatModel,
+    messages: Messages,
+    deadline: _Deadline,
+    max_tokens: int | None,
+    json_mode: bool,
+) -> Any:
+    """``invoke`` that gives up at the deadline, even if the model never answers.
+
+    The HTTP client's own timeout (set to the time left) closes the connection; the
+    worker thread is the backstop for a model that ignores it.
+    """
+    left = deadline.left()
+    bound = _bound(model, max_tokens=max_tokens, json_mode=json_mode, timeout=left)
+    if left is None:
+        return bound.invoke(list(messages))
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["message"] = bound.invoke(list(messages))
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="coach-llm-call", daemon=True)
+    worker.start()
+    worker.join(left)
+    if worker.is_alive():
+        raise _timed_out(model)
+    if "error" in box:
+        raise box["error"]
+    return box["message"]
+
+
+async def _acquire(limits: CallLimits, deadline: _Deadline, model: object) -> None:
+    """Wait for the endpoint's slot without blocking the event loop, within the deadline."""
+    if limits.slot is None:
+        return
+    while not limits.slot.acquire(blocking=False):
+        if deadline.expired():
+            raise _timed_out(model)
+        await asyncio.sleep(0.02)
 
 
 async def acall_model(
@@ -247,15 +381,23 @@ async def acall_model(
     *,
     max_tokens: int | None = None,
     json_mode: bool = False,
+    limits: CallLimits | None = None,
 ) -> ModelReply:
-    """The async twin of :func:`call_model`."""
+    """The async twin of :func:`call_model` (one attempt; cancelled at the deadline)."""
+    limits = limits or CallLimits()
+    deadline = _Deadline(limits)
     started = time.perf_counter()
+    await _acquire(limits, deadline, model)
     try:
-        bound = _bound(model, max_tokens=max_tokens, json_mode=json_mode)
-        message = await bound.ainvoke(list(messages))
+        left = deadline.left()
+        bound = _bound(model, max_tokens=max_tokens, json_mode=json_mode, timeout=left)
+        message = await asyncio.wait_for(bound.ainvoke(list(messages)), left)
         text = _text(message.content)
     except Exception as exc:
         raise _failure(exc, model) from exc
+    finally:
+        if limits.slot is not None:
+            limits.slot.release()
     latency = (time.perf_counter() - started) * 1000
     prompt_tokens, completion_tokens = _usage(message)
     return ModelReply(text, latency, prompt_tokens, completion_tokens)
@@ -277,23 +419,29 @@ async def stream_model(
     *,
     max_tokens: int | None = None,
     json_mode: bool = False,
+    limits: CallLimits | None = None,
 ) -> AsyncIterator[str]:
     """Text deltas as the model produces them. Raises only :class:`ModelCallError`.
 
-    ``stats.model_ms`` counts only the time spent awaiting the model, so the caller's
-    work between tokens shows up as its own overhead.
+    The whole stream ends at the deadline: waiting for the next chunk is cancelled,
+    which closes the connection. ``stats.model_ms`` counts only the time spent
+    awaiting the model, so the caller's work between tokens shows up as its own overhead.
     """
-    bound = _bound(model, max_tokens=max_tokens, json_mode=json_mode)
+    limits = limits or CallLimits()
+    deadline = _Deadline(limits)
+    await _acquire(limits, deadline, model)
+    bound = _bound(model, max_tokens=max_tokens, json_mode=json_mode, timeout=deadline.left())
     iterator = bound.astream(list(messages)).__aiter__()
     try:
         while True:
             waited = time.perf_counter()
             try:
-                chunk = await iterator.__anext__()
+                chunk = await asyncio.wait_for(iterator.__anext__(), deadline.left())
             except StopAsyncIteration:
                 stats.model_ms += (time.perf_counter() - waited) * 1000
                 return
             except Exception as exc:
+                stats.model_ms += (time.perf_counter() - waited) * 1000
                 raise _failure(exc, model) from exc
             stats.model_ms += (time.perf_counter() - waited) * 1000
             prompt_tokens, completion_tokens = _usage(chunk)
@@ -308,6 +456,10 @@ async def stream_model(
             if delta:
                 yield delta
     finally:
-        aclose = getattr(iterator, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        try:
+            aclose = getattr(iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        finally:
+            if limits.slot is not None:
+                limits.slot.release()

@@ -10,6 +10,7 @@ from coach.llm.guards.common import (
     echo_problems,
     extract_json,
     load_guards,
+    unsafe_text,
 )
 from coach.llm.guards.exercise import check_reasons, parse_reasons
 from coach.llm.guards.partner import check_partner_reply, clean_partner_reply
@@ -32,4 +33,5 @@ __all__ = [
     "load_guards",
     "parse_reasons",
     "parse_rewrites",
+    "unsafe_text",
 ]

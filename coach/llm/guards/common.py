@@ -109,6 +109,7 @@ class GuardConfig(BaseModel):
     partner: _PartnerLimits
     echo_words: int = Field(ge=4)
     leaks: list[str]
+    unsafe: dict[str, list[str]] = Field(min_length=1)
 
     @field_validator("leaks")
     @classmethod
@@ -116,6 +117,14 @@ class GuardConfig(BaseModel):
         for pattern in patterns:
             re.compile(pattern)
         return patterns
+
+    @field_validator("unsafe")
+    @classmethod
+    def _unsafe_compiles(cls, groups: dict[str, list[str]]) -> dict[str, list[str]]:
+        for patterns in groups.values():
+            for pattern in patterns:
+                re.compile(pattern)
+        return groups
 
 
 @lru_cache(maxsize=1)
@@ -172,11 +181,32 @@ def drop_marker_lines(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not marker.match(line))
 
 
+_CURLY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+@lru_cache(maxsize=1)
+def _unsafe_patterns() -> tuple[re.Pattern[str], ...]:
+    groups = load_guards().unsafe.values()
+    return tuple(re.compile(p, re.IGNORECASE) for group in groups for p in group)
+
+
+def unsafe_text(text: str, locale: str | None, context: SafetyVerdict | None) -> bool:
+    """The output screen every model-written text passes before it is shown or stored.
+
+    ``coach.safety.check_generated`` (self-harm encouragement, harm, victim blaming,
+    and the abuse-context rules) plus ``guards.yaml``'s ``unsafe`` patterns (threats
+    and contempt toward the person, and more of the first kinds). Never logs text.
+    """
+    if safety.check_generated(text, locale, context=context).replace:
+        return True
+    flat = " ".join(text.translate(_CURLY).split())
+    return any(pattern.search(flat) for pattern in _unsafe_patterns())
+
+
 def safety_problems(
     text: str, locale: str | None, context: SafetyVerdict | None, what: str
 ) -> list[Problem]:
-    check = safety.check_generated(text, locale, context=context)
-    if check.replace:
+    if unsafe_text(text, locale, context):
         return [
             Problem(
                 f"{what}:unsafe",

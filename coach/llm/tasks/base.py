@@ -33,6 +33,7 @@ from coach.llm.provider import (
     Messages,
     ModelCallError,
     ModelReply,
+    call_limits,
     call_model,
     model_label,
 )
@@ -50,7 +51,8 @@ OFFLINE_FALLBACK = "offline-fallback"
 MAX_ATTEMPTS = 2  # the first try and one retry told what was wrong
 MAX_PASSAGES = 3
 MAX_PASSAGE_CHARS = 700  # small local models have 2k-token contexts
-MAX_TOKENS = {"rewrite": 450, "exercise": 220, "partner": 160}
+# Small budgets so a 1.5B model on two cores answers in time (rewrite prompt <= 600 tokens).
+MAX_TOKENS = {"rewrite": 200, "exercise": 160, "partner": 100}
 DEFAULT_GUIDANCE_ID = "technique-i-statements#the-i-statement-formula"
 CUT_OFF = "The answer was too long and was cut off; answer much more briefly."
 DEFAULT_WHY = "Names a feeling, keeps your point and ends with a request."
@@ -249,6 +251,7 @@ class Task(ABC, Generic[T]):
                     self.messages(notes),
                     max_tokens=MAX_TOKENS[self.name],
                     json_mode=self.json_mode,
+                    limits=call_limits(self.settings),
                 )
             except ModelCallError as exc:
                 # The time spent waiting before a failure is the model's, not Coach's.

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from coach import safety
 from coach.config import Settings
 from coach.drafts.analysis import DraftAnalysis
 from coach.drafts.lint import lint
@@ -21,9 +21,16 @@ from coach.llm.guards import (
     check_rewrite,
     load_guards,
     parse_rewrites,
+    unsafe_text,
 )
 from coach.llm.protocol import ChatModel
-from coach.llm.provider import ModelCallError, StreamStats, model_label, stream_model
+from coach.llm.provider import (
+    ModelCallError,
+    StreamStats,
+    call_limits,
+    model_label,
+    stream_model,
+)
 from coach.llm.tasks.base import (
     CUT_OFF,
     DEFAULT_GUIDANCE_ID,
@@ -41,6 +48,11 @@ from coach.llm.tasks.base import (
     retry_notes,
 )
 from coach.safety import SafetyVerdict
+
+# Streamed text waits for a sentence end, or at most this many characters, and the
+# last HOLD_TAIL characters (a phrase still being written) always wait for more.
+HOLD_WINDOW = 120
+HOLD_TAIL = 60
 
 
 class _RewriteTask(Task[list[Rewrite]]):
@@ -92,7 +104,7 @@ class _RewriteTask(Task[list[Rewrite]]):
         if (
             not why
             or len(why) > 300
-            or safety.check_generated(why, self.locale, context=self.safety_context).replace
+            or unsafe_text(why, self.locale, self.safety_context)
             or "<<<" in why
         ):
             why = DEFAULT_WHY
@@ -170,6 +182,7 @@ class _Attempt:
     pieces: list[str] = field(default_factory=list)
     sent: bool = False
     flagged: bool = False
+    released: int = 0  # characters of ``pieces`` screened and sent
 
 
 async def stream_rewrite(
@@ -185,9 +198,10 @@ async def stream_rewrite(
 ) -> AsyncIterator[TokenEvent | RetractEvent | ResultEvent]:
     """:func:`rewrite_with_llm` as events: tokens as they arrive, then one checked result.
 
-    Tokens are provisional. The text so far is screened at every sentence end, and a
-    stream the screen flags is cut off at once and retracted. Whatever was streamed,
-    only the final :class:`ResultEvent` has passed every check.
+    Nothing unscreened is sent: text is held back until a sentence (or a bounded
+    window) has passed the output screen, and a stream the screen flags is cut off at
+    once and retracted. Tokens are still provisional: only the final
+    :class:`ResultEvent` has passed every check.
     """
     task = _RewriteTask(settings, offline, text, analysis, passages, locale, safety_context)
     meter = Meter()
@@ -235,26 +249,63 @@ async def stream_rewrite(
 async def _tokens(
     model: ChatModel, task: _RewriteTask, notes: list[str], attempt: _Attempt, meter: Meter
 ) -> AsyncIterator[TokenEvent]:
-    """One attempt's tokens, cut off at the first sentence end the safety check flags."""
+    """One attempt's tokens, each released only after the screen has passed it.
+
+    Text is held back until a sentence ends (or, without punctuation, until more than
+    ``HOLD_WINDOW`` characters wait; then all but the last ``HOLD_TAIL`` are released),
+    and everything received so far is screened before any of it is sent. The first
+    flag cuts the attempt off; what was held is never sent.
+    """
     async for delta in stream_model(
         model,
         task.messages(notes),
         attempt.stats,
         max_tokens=MAX_TOKENS["rewrite"],
         json_mode=True,
+        limits=call_limits(task.settings),
     ):
         attempt.pieces.append(delta)
-        if any(mark in delta for mark in ".!?\n") and (
-            safety.check_generated(
-                "".join(attempt.pieces), task.locale, context=task.safety_context
-            ).replace
-        ):
+        text = "".join(attempt.pieces)
+        cut = release_point(text, attempt.released)
+        if cut <= attempt.released:
+            continue
+        if unsafe_text(text, task.locale, task.safety_context):
             attempt.flagged = True
-            break
+            return
         meter.pause()
-        yield TokenEvent(text=delta)
+        yield _release(attempt, text[attempt.released : cut], cut)
         meter.resume()
-        attempt.sent = True
+    text = "".join(attempt.pieces)
+    if attempt.released < len(text):
+        if unsafe_text(text, task.locale, task.safety_context):
+            attempt.flagged = True
+            return
+        meter.pause()
+        yield _release(attempt, text[attempt.released :], len(text))
+        meter.resume()
+
+
+def _release(attempt: _Attempt, piece: str, cut: int) -> TokenEvent:
+    attempt.released = cut
+    attempt.sent = True
+    return TokenEvent(text=piece)
+
+
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def release_point(text: str, released: int) -> int:
+    """How much of ``text`` may be sent once screened: up to the last sentence end,
+    or, when more than ``HOLD_WINDOW`` characters wait without one, up to the last
+    space before the final ``HOLD_TAIL`` characters (a phrase still being written)."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, released)]
+    if ends:
+        return ends[-1]
+    if len(text) - released <= HOLD_WINDOW:
+        return released
+    limit = len(text) - HOLD_TAIL
+    space = text.rfind(" ", released, limit)
+    return space + 1 if space > released else limit
 
 
 def _judged(task: _RewriteTask, attempt: _Attempt) -> tuple[list[Rewrite] | None, Outcome]:

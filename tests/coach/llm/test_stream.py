@@ -83,17 +83,20 @@ def test_a_failed_first_stream_is_retracted_and_retried() -> None:
 def test_unsafe_text_is_cut_off_mid_stream() -> None:
     events = run(GenericFakeChatModel(messages=iter([UNSAFE, UNSAFE])))
     streamed = "".join(e.text for e in events if isinstance(e, TokenEvent))
-    # The sentence that the screen flags never reaches the client in full.
-    assert "hurt yourself." not in streamed
-    assert [e.reason for e in events if isinstance(e, RetractEvent)] == ["unsafe", "unsafe"]
+    # The sentence that the screen flags is held back, so none of it reaches the client
+    # and there is nothing to retract.
+    assert "hurt" not in streamed
+    assert not any(isinstance(e, RetractEvent) for e in events)
     answer = events[-1].answer
     assert answer.engine == "offline-fallback"
     assert answer.fallback_reason == "unsafe"
 
 
 def test_a_broken_stream_falls_back_without_raising() -> None:
-    model = FakeListChatModel(responses=[GOOD], error_on_chunk_number=10)
+    # Broken just after the first sentence end, so a screened token was already sent.
+    model = FakeListChatModel(responses=[GOOD], error_on_chunk_number=GOOD.index(". ") + 5)
     events = run(model)
+    assert any(isinstance(e, TokenEvent) for e in events)
     assert isinstance(events[-2], RetractEvent)
     assert events[-1].answer.engine == "offline-fallback"
     assert events[-1].answer.fallback_reason == "unexpected"
@@ -184,3 +187,60 @@ def test_bad_input_is_a_plain_json_error_before_any_stream(no_passages: None) ->
     response = client_for(Settings()).post(URL, json={"text": "   "})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_input"
+
+
+# ---------------------------------------------------------------------------- hold back
+
+
+def test_an_unfinished_harmful_sentence_is_never_sent() -> None:
+    # Streamed word by word: the harmful sentence is held until it ends, then refused.
+    reply = 'Okay. {"rewrites": "I hear you... You should just kill yourself. Fine."}'
+    events = run(GenericFakeChatModel(messages=iter([reply, reply])))
+    sent = "".join(e.text for e in events if isinstance(e, TokenEvent))
+    assert "kill" not in sent
+    assert "should" not in sent
+    assert sent.startswith("Okay.")  # screened sentences still stream
+    assert events[-1].answer.fallback_reason == "unsafe"
+
+
+def test_a_reply_cut_mid_phrase_sends_nothing_unscreened() -> None:
+    # The model stops at "...You should just kill your": held, never sent as a token.
+    reply = "Sure... You should just kill your"
+    events = run(GenericFakeChatModel(messages=iter([reply, reply])))
+    sent = "".join(e.text for e in events if isinstance(e, TokenEvent))
+    assert "kill" not in sent
+    assert events[-1].answer.engine == "offline-fallback"
+
+
+def test_a_reply_without_punctuation_is_screened_in_bounded_windows() -> None:
+    calm = " ".join(["we could talk about the dishes after dinner"] * 8)
+    reply = f"{calm} and honestly you should just kill yourself {calm}"
+    events = run(GenericFakeChatModel(messages=iter([reply, reply])))
+    tokens = [e.text for e in events if isinstance(e, TokenEvent)]
+    assert tokens, "a long calm stretch is released in windows, not held to the end"
+    sent = "".join(tokens)
+    assert "kill" not in sent
+    assert "should" not in sent
+    assert all(len(t) <= 200 for t in tokens)
+    assert events[-1].answer.fallback_reason == "unsafe"
+
+
+def test_a_calm_reply_without_punctuation_streams_whole() -> None:
+    calm = " ".join(["we could talk about the dishes after dinner"] * 8)
+    events = run(GenericFakeChatModel(messages=iter([calm, calm])))
+    first = next(i for i, e in enumerate(events) if isinstance(e, RetractEvent))  # not JSON
+    tokens = [e.text for e in events[:first] if isinstance(e, TokenEvent)]
+    assert len(tokens) > 1
+    assert "".join(tokens) == calm
+
+
+def test_the_sse_route_sends_only_screened_tokens(no_passages: None) -> None:
+    reply = "Okay. You should just kill yourself."
+    model = GenericFakeChatModel(messages=iter([reply, reply]))
+    events = parse_sse(
+        client_for(Settings(llm_model="fake"), model).post(URL, json={"text": DRAFT}).text
+    )
+    tokens = [data for name, data in events if name == "token"]
+    assert all(data["screened"] is True for data in tokens)
+    assert "kill" not in "".join(data["text"] for data in tokens)
+    assert events[-1][1]["fallback_reason"] == "unsafe"
