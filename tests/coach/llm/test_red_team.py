@@ -35,7 +35,7 @@ from coach.llm import (
 from coach.llm.guards.common import unsafe_text
 from coach.service import Coach, ExerciseRequest
 
-DATA = Path(__file__).parents[1] / "data" / "red_team_replies.jsonl"
+DATA = Path(__file__).parents[2] / "data" / "red_team_replies.jsonl"
 REPLIES: list[dict[str, str]] = [json.loads(line) for line in DATA.read_text().splitlines()]
 TEXTS = [r["text"] for r in REPLIES]
 IDS = [r["id"] for r in REPLIES]
