@@ -60,7 +60,7 @@ class SecurityMiddleware:
         unsafe = scope["method"] not in SAFE_METHODS
         state = scope.setdefault("state", {})
         caller = auth.ANONYMOUS
-        refusal = _method_refusal(request) if unsafe else None
+        refusal = _method_refusal(request)  # every method: Allow lists all of them
         refusal = refusal or self._origin_refusal(request, api=api, unsafe=unsafe)
         if refusal is None:
             identified = await _identify(request)
@@ -113,6 +113,9 @@ class SecurityMiddleware:
 
 def _method_refusal(request: Request) -> Response | None:
     """405 for a method the address does not take, before any CSRF or sign-in check.
+
+    For every method (OPTIONS and TRACE too), so ``Allow`` lists every route on the
+    address: Starlette's own 405 names only the first route that matched the path.
 
     Otherwise an unknown method on a page would be refused as a forged form (403),
     which tells a client the wrong thing. Addresses no route knows go on (to a 404).

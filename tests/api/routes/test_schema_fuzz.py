@@ -3,7 +3,8 @@
 Schemathesis generates requests from ``/openapi.json`` (valid ones and, for the
 negative-data checks, invalid ones) and runs its checks on each response: never a
 5xx, and the status code, content type, headers and body are what the schema says.
-A bounded number of examples per operation keeps the whole file well under a minute.
+Both ways of running are fuzzed: local mode, and shared-server mode with a bearer token.
+A bounded number of examples per operation keeps the whole file around a minute.
 The schema's error responses come from ``api.errors`` (one shape, documented once).
 """
 
@@ -11,10 +12,12 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import schemathesis
+from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
@@ -22,6 +25,7 @@ from api.app import create_app
 from api.settings import WebSettings
 from coach.config import Settings
 from coach.service import Coach
+from coach.storage import accounts
 
 EXAMPLES_PER_OPERATION = 15
 
@@ -31,40 +35,65 @@ EXAMPLES_PER_OPERATION = 15
 #   (COACH_MAX_TEXT_CHARS, COACH_MAX_REQUEST_BYTES) tighter than the static schema
 #   bounds, answered with the documented 422 / 413; and pydantic's lax mode accepts
 #   e.g. ``"seed": false`` as 0, which is harmless.
-# - unsupported_method / allow_header_conformance: how Starlette and the origin
-#   check answer methods no route has (QUERY, OPTIONS) is not the API's contract.
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,
     checks.content_type_conformance,
     checks.response_headers_conformance,
     checks.response_schema_conformance,
+    checks.unsupported_method,
+    checks.allow_header_conformance,
 ]
+
 
 # The schema is read at collection time, so schemathesis can make one test per
 # operation (its lazy ``from_fixture`` loader does not work with pytest 9). The app
 # built here only serves the schema and fixes the middleware's settings (no rate
 # limit: hundreds of requests a minute are the point); every test then swaps in a
 # facade for its own isolated data directory before a request touches storage.
-_APP = create_app(
-    Settings(
-        data_dir=Path(tempfile.gettempdir()) / "coach-schema-fuzz-unused",
-        database_url=None,
-    ),
-    # Schemathesis calls the app as Host: testserver (local mode answers only listed names).
-    web=WebSettings(rate_limit_enabled=False, allowed_hosts=["testserver"]),
-)
+def _app(auth: str) -> FastAPI:
+    return create_app(
+        Settings(
+            data_dir=Path(tempfile.gettempdir()) / "coach-schema-fuzz-unused",
+            database_url=None,
+            auth=auth,
+        ),
+        # Schemathesis calls the app as Host: testserver (only listed names are answered).
+        web=WebSettings(rate_limit_enabled=False, allowed_hosts=["testserver"]),
+    )
+
+
+_APP = _app("local")
+_TOKENS_APP = _app("tokens")
 schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
+tokens_schema = schemathesis.openapi.from_asgi("/openapi.json", _TOKENS_APP)
+
+
+@contextmanager
+def _fresh_facade(app: FastAPI, auth: str) -> Iterator[Coach]:
+    saved = app.state.settings, app.state.coach
+    app.state.settings = Settings(auth=auth)
+    app.state.coach = Coach(app.state.settings)
+    try:
+        yield app.state.coach
+    finally:
+        app.state.settings, app.state.coach = saved
 
 
 @pytest.fixture(autouse=True)
 def _isolated_app(shared_index: Path) -> Iterator[None]:
     del shared_index  # only for the environment it sets up
-    saved = _APP.state.settings, _APP.state.coach
-    _APP.state.settings = Settings()
-    _APP.state.coach = Coach(_APP.state.settings)
-    yield
-    _APP.state.settings, _APP.state.coach = saved
+    with _fresh_facade(_APP, "local"):
+        yield
+
+
+@pytest.fixture
+def bearer(shared_index: Path) -> Iterator[dict[str, str]]:
+    """A signed-in person's header on the shared-server app, with its own data."""
+    del shared_index
+    with _fresh_facade(_TOKENS_APP, "tokens") as coach:
+        issued = accounts.add_user(coach.store, name="fuzz")
+        yield {"Authorization": f"Bearer {issued.token}"}
 
 
 @schema.parametrize()
@@ -76,3 +105,16 @@ def _isolated_app(shared_index: Path) -> Iterator[None]:
 )
 def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
     case.call_and_validate(checks=CHECKS)
+
+
+@tokens_schema.parametrize()
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_shared_server_api_conforms_to_its_schema(
+    case: schemathesis.Case, bearer: dict[str, str]
+) -> None:
+    case.call_and_validate(checks=CHECKS, headers=bearer)
