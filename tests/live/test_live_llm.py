@@ -112,12 +112,16 @@ def test_streaming_rewrite_end_to_end(live_settings: Settings) -> None:
         return [e async for e in stream_rewrite(model, live_settings, **kwargs)]
 
     events = asyncio.run(collect())
-    assert sum(isinstance(e, TokenEvent) for e in events) > 3, "the server streamed tokens"
     assert isinstance(events[-1], ResultEvent)
     assert all(not isinstance(e, ResultEvent) for e in events[:-1])
     answer = events[-1].answer
     assert_honest(answer, kwargs["offline"])
-    if answer.fallback_reason is not None:
+    # Text is released a screened sentence at a time (issue #19), so a passing answer
+    # streamed at least one piece; a failing one may have sent nothing at all.
+    sent = any(isinstance(e, TokenEvent) for e in events)
+    if answer.fallback_reason is None:
+        assert sent, "the server streamed the screened text"
+    elif sent:
         # Whatever was streamed was taken back before the offline answer.
         assert any(isinstance(e, RetractEvent) for e in events)
 
@@ -155,8 +159,10 @@ def test_sse_route_end_to_end(live_settings: Settings, monkeypatch: pytest.Monke
             events.append((name, json.loads(data)))
     names = [name for name, _ in events]
     assert names[-1] == "done"
-    assert "token" in names
     done = events[-1][1]
     assert done["engine"] in {"llm:smollm2-135m", "offline-fallback"}
+    if done["engine"] != "offline-fallback":
+        assert "token" in names
+    assert all(data.get("screened") for name, data in events if name == "token")
     assert done["result"]["rewrites"]
     assert done["accounting"]["model_ms"] > 0
