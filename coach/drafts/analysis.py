@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from coach.drafts.rules import KINDS, STRAIGHTEN, Finding, Kind, Rules, Scene, load_rules
 from coach.drafts.semantic import SEMANTIC_MARKER, load_semantic_params, semantic_findings
+from coach.encoders.semantic import trim_span
 from coach.errors import InputError
 
 _REPEAT_DECAY = 0.5
@@ -96,7 +97,7 @@ def _analyze_rules(text: str, rules: Rules | None = None) -> DraftAnalysis:
             for match in pattern.finditer(normalised):
                 group = "hit" if "hit" in pattern.groupindex and match.group("hit") else 0
                 start, end = match.span(group)
-                start, end = _trim(normalised, start, end)
+                start, end = trim_span(normalised, start, end)
                 if end <= start:
                     continue
                 if any(scene.in_context(c, start, end) for c in marker.spec.suppressed_in):
@@ -117,15 +118,6 @@ def _analyze_rules(text: str, rules: Rules | None = None) -> DraftAnalysis:
             )
     found.sort(key=lambda f: (f.start, f.end, f.marker))
     return DraftAnalysis(blame=bool(found), heat=_heat(found, rules), findings=found)
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop surrounding whitespace so a span shows exactly the words that matter."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

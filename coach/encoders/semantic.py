@@ -52,7 +52,8 @@ class Reading:
     similarity: float  # similarity of the closest anchor with that label
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop surrounding whitespace so a span shows exactly the words that matter."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -64,7 +65,7 @@ def split_sentences(text: str, *, limit: int | None = None) -> list[Sentence]:
     """Sentences with their exact character offsets in ``text``."""
     found: list[Sentence] = []
     for match in _SENTENCE.finditer(text):
-        start, end = _trim(text, match.start(), match.end())
+        start, end = trim_span(text, match.start(), match.end())
         while end - start > _MAX_SENTENCE_CHARS:
             cut = text.rfind(" ", start, start + _MAX_SENTENCE_CHARS)
             cut = cut if cut > start else start + _MAX_SENTENCE_CHARS
@@ -89,7 +90,7 @@ def split_clauses(
     start = sentence.start
     for boundary in [*breaks.finditer(text, sentence.start, sentence.end), None]:
         end = boundary.start() if boundary else sentence.end
-        clause_start, clause_end = _trim(text, start, end)
+        clause_start, clause_end = trim_span(text, start, end)
         piece = text[clause_start:clause_end]
         if len(piece.split()) >= min_words:
             clauses.append(Sentence(clause_start, clause_end, piece))
