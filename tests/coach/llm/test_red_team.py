@@ -22,7 +22,6 @@ from api.app import create_app
 from coach.config import Settings
 from coach.drafts.analysis import analyze
 from coach.drafts.rewrite import rewrite
-from coach.exercises.choose import ExerciseCard
 from coach.llm import (
     PartnerPersona,
     TokenEvent,
@@ -34,6 +33,7 @@ from coach.llm import (
 )
 from coach.llm.guards.common import unsafe_text
 from coach.service import Coach, ExerciseRequest
+from tests.coach.llm.samples import load_audit_card
 
 DATA = Path(__file__).parents[2] / "data" / "red_team_replies.jsonl"
 REPLIES: list[dict[str, str]] = [json.loads(line) for line in DATA.read_text().splitlines()]
@@ -45,19 +45,7 @@ DIRECT = "I'm frustrated that I do the dishes alone. Would you take the dishes o
 DESCRIPTION = "We keep arguing about chores and I feel like I do everything."
 PERSONA = PartnerPersona(name="Sam", brief="Tired after work, a bit defensive.")
 TURNS = [TranscriptTurn(speaker="user", text="Can we talk about Fridays?")]
-CARD = ExerciseCard(
-    id="balance-load-audit",
-    title="Load audit",
-    summary="List who does what at home and how long it takes.",
-    stages=["balance"],
-    duration_minutes=30,
-    who="together",
-    involves_partner=True,
-    steps=["Each list your weekly chores.", "Compare the lists without judging."],
-    avoid_when=[],
-    details="",
-    sources=[],
-)
+CARD = load_audit_card()
 
 
 def rewrite_reply(harm: str) -> str:

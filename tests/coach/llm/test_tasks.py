@@ -32,6 +32,7 @@ from coach.llm import (
     rewrite_with_llm,
 )
 from coach.llm.provider import classify_failure
+from tests.coach.llm.samples import load_audit_card
 
 DRAFT = "You never help with the dishes, you're so lazy."
 # Faithful rewrites: the dishes stay, no day or time the draft did not name.
@@ -293,19 +294,7 @@ def test_token_usage_is_counted_when_the_model_reports_it(
 
 @pytest.fixture
 def card() -> ExerciseCard:
-    return ExerciseCard(
-        id="balance-load-audit",
-        title="Load audit",
-        summary="List who does what at home and how long it takes.",
-        stages=["balance"],
-        duration_minutes=30,
-        who="together",
-        involves_partner=True,
-        steps=["Each list your weekly chores.", "Compare the lists without judging."],
-        avoid_when=[],
-        details="",
-        sources=[],
-    )
+    return load_audit_card()
 
 
 DESCRIPTION = "We keep arguing about chores and I feel like I do everything."
