@@ -155,6 +155,15 @@ def test_only_the_llm_layer_imports_the_model_sdks(module: str) -> None:
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))
+def test_only_the_data_files_module_parses_yaml(module: str) -> None:
+    """One YAML loader (the C loader, parsed once per file version): coach.data_files."""
+    if module == "coach.data_files":
+        return
+    bad = [f"{target} (line {line})" for target, line, _ in _imports(module) if target == "yaml"]
+    assert bad == [], f"{module} imports {bad}: use coach.data_files.read_yaml"
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
 def test_imports_inside_functions_only_where_they_keep_start_up_cheap(module: str) -> None:
     allowed = any(module == lazy or module.startswith(f"{lazy}.") for lazy in LAZY_IMPORTS)
     local = [f"{target} (line {line})" for target, line, inside in _imports(module) if inside]

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from coach.data_files import YAMLError, read_yaml
 from coach.errors import KnowledgeError
 from coach.paths import PACKAGE_DATA_DIR
 
@@ -153,8 +153,8 @@ def _patterns(spec: _SpellingFile) -> tuple[re.Pattern[str], re.Pattern[str]]:
 def load_spelling(path: Path = SPELLING_FILE) -> Spelling:
     """The compiled spelling data, read once per process."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw = read_yaml(path)
+    except (OSError, YAMLError) as exc:
         raise KnowledgeError(
             f"Cannot read the safety spelling data at {path}",
             hint="Reinstall Coach or fix the YAML.",
