@@ -76,18 +76,25 @@ class RewritePlan:
     feeling: str | None = None
 
 
-def check_candidate(original: str, style: Style, text: str, *, keep_apology: bool) -> Candidate:
-    """Blame-free, grammatical and faithful: the three things every offer must be."""
+def draft_facts(original: str, analysis: DraftAnalysis, *, keep_apology: bool) -> fact_check.Facts:
+    """What every version of ``original`` must keep, read once per draft (not per version)."""
+    spans = [(f.start, f.end) for f in analysis.findings]
+    facts = fact_check.extract_facts(original, blame_spans=spans)
+    if not keep_apology:
+        facts = fact_check.Facts(facts.names, facts.specifics, False, facts.requests, facts.topic)
+    return facts
+
+
+def check_candidate(
+    original: str, style: Style, text: str, *, facts: fact_check.Facts
+) -> Candidate:
+    """Blame-free, grammatical and faithful to ``facts``: what every offer must be."""
     problems: list[str] = []
     after = analyze(text)
     if after.blame:
         problems.append("still reads as blame: " + ", ".join(f.text for f in after.findings[:3]))
     grammar = grammar_problems(text, reference=original)
     problems += grammar
-    findings = analyze(original).findings
-    facts = fact_check.extract_facts(original, blame_spans=[(f.start, f.end) for f in findings])
-    if not keep_apology:
-        facts = fact_check.Facts(facts.names, facts.specifics, False, facts.requests, facts.topic)
     fidelity = fact_check.check_rewrite(original, text, facts=facts)
     problems += fidelity.problems
     if len(text) > max(len(original) * MAX_LENGTH_RATIO, len(original) + 90):
@@ -121,7 +128,8 @@ def plan_rewrites(
         polished = polish(text)
         candidates = []
         if polished is not None:
-            checked = check_candidate(text, "polish", polished, keep_apology=True)
+            facts = draft_facts(text, analysis, keep_apology=True)
+            checked = check_candidate(text, "polish", polished, facts=facts)
             if checked.ok and fact_check.content_words(polished) == fact_check.content_words(text):
                 candidates.append(checked)
         return RewritePlan(
@@ -139,12 +147,13 @@ def plan_rewrites(
     offered: list[Candidate] = []
     rejected: list[Candidate] = []
     seen: set[str] = set()
+    facts = draft_facts(text, analysis, keep_apology=options.keep_apology)
     for style in styles:
         rendered = render(pieces, style, options)
         if not rendered or rendered in seen:
             continue
         seen.add(rendered)
-        candidate = check_candidate(text, style, rendered, keep_apology=options.keep_apology)
+        candidate = check_candidate(text, style, rendered, facts=facts)
         (offered if candidate.ok else rejected).append(candidate)
     if offered:
         note = "Your message with the blame taken out; your facts, apology and request kept."
